@@ -1,0 +1,62 @@
+package dev.tether;
+
+/**
+ * The slow path shared by every blocking Tether operation: record the wait in the registry, make the wait
+ * cancellable by the thread's current context, park, and turn an abandoned wait into the right exception.
+ *
+ * <p>Cancellation reaches a waiting thread in one of two ways. A task's own context interrupts the task's thread
+ * when cancelled, so for a task whose current context is its own nothing needs registering. Any other cancellable
+ * current context (one bound with {@link Context#run} or {@link Context#call}) gets a listener node for the wait's
+ * duration, which claims the waiter with {@link Waiter#CONTEXT_DONE}.
+ */
+final class Blocking {
+    private Blocking() {
+    }
+
+    /**
+     * Waits until {@code w} is claimed.
+     *
+     * @param covered  a context whose cancellation a done-clause of the caller already handles, or null
+     * @param deadline a {@link System#nanoTime()} deadline, or 0 for none
+     * @return the final state of {@code w}
+     */
+    static int await(Waiter w, WaitReason reason, long on, Object blocker, long deadline, CancelContext covered) {
+        Task<?> task = Task.CURRENT.orElse(null);
+        CancelContext ambient = Context.current().cancelSource();
+        Waiter.Node listener = null;
+        if (ambient != null && ambient != covered) {
+            if (ambient.errOrNull() != null) {
+                w.tryClaim(Waiter.CONTEXT_DONE);
+            } else if (task == null || ambient != task.context) {
+                listener = new Waiter.Node(w, Waiter.CONTEXT_DONE, null);
+                if (!ambient.addListener(listener)) {
+                    listener = null;
+                    w.tryClaim(Waiter.CONTEXT_DONE);
+                }
+            }
+        }
+        TaskRecord rec = task == null ? null : task.record;
+        if (rec != null) rec.beginWait(reason, on);
+        try {
+            return w.await(blocker, deadline);
+        } finally {
+            if (rec != null) rec.endWait();
+            if (listener != null) ambient.removeListener(listener);
+        }
+    }
+
+    /**
+     * Throws for a wait abandoned with {@code state} ({@link Waiter#INTERRUPTED} or {@link Waiter#CONTEXT_DONE}):
+     * {@link CancelledException} if the current context is done (the interrupt status, if set, stays set: the
+     * thread is being cancelled), otherwise {@link InterruptedException} with the interrupt status cleared.
+     */
+    static RuntimeException abandoned(int state) throws InterruptedException {
+        CancelContext ambient = Context.current().cancelSource();
+        if (ambient != null && ambient.errOrNull() != null) throw ambient.newException();
+        if (state == Waiter.INTERRUPTED) {
+            Thread.interrupted();
+            throw new InterruptedException();
+        }
+        throw new IllegalStateException("wait abandoned in state " + state);
+    }
+}

@@ -1,0 +1,244 @@
+package dev.tether;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * A context that can be cancelled: what Go's {@code WithCancel}, {@code WithTimeout} and {@code WithDeadline} return
+ * together with their {@code cancel} function. Obtain one from {@link Context#withCancel()},
+ * {@link Context#withTimeout} or {@link Context#withDeadline}.
+ *
+ * <p>Use it with try-with-resources: {@link #close()} cancels, which releases the deadline timer and the
+ * registration with the parent, so a finished piece of work leaves nothing behind. Cancelling is idempotent and
+ * never blocks; the first cancellation's reason wins.
+ *
+ * <h2>Implementation notes</h2>
+ * Each cancellable context keeps its cancellable children in an intrusive doubly-linked list (their
+ * {@code prevSibling}/{@code nextSibling} fields, guarded by the parent's monitor) and its waiting operations in a
+ * queue of {@link Waiter.Node}s. Cancellation sets {@code err} and detaches both lists under the monitor, then —
+ * outside any lock — claims and wakes the waiters and cancels the children. It walks the subtree with an explicit
+ * work list, so a deep chain of contexts cannot overflow the stack. A child that closes itself later finds its
+ * parent already done and leaves the detached list alone; a child created under a done parent is born done.
+ */
+public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext {
+
+    private final Context parent;
+    /** The nearest cancellable ancestor, whose children list holds this context; null if none. */
+    private final CancelContext source;
+    private final long deadlineNanos;
+    private final Instant deadline;
+
+    /** Set once, under the monitor; read without it. */
+    private volatile CancelledException err;
+    /** The cause given to cancel, or null to mean "err". Written before err. */
+    private Throwable cause;
+
+    // Guarded by this context's monitor.
+    private CancelContext firstChild;
+    private Waiter.Queue listeners;
+    private ScheduledFuture<?> timer;
+    // Guarded by source's monitor.
+    private CancelContext prevSibling, nextSibling;
+
+    CancelContext(Context parent, long deadlineNanos, Instant deadline) {
+        this.parent = parent;
+        this.source = parent.cancelSource();
+        this.deadlineNanos = deadlineNanos;
+        this.deadline = deadline;
+        CancelContext s = source;
+        if (s != null && !s.adopt(this)) {
+            cancelTree(s.errOrNull(), s.cause);
+            return;
+        }
+        if (deadlineNanos != 0 && deadlineNanos != parent.deadlineNanos()) {
+            long delay = deadlineNanos - System.nanoTime();
+            if (delay <= 0) {
+                cancelTree(expired(), null);
+            } else {
+                ScheduledFuture<?> t = Timers.schedule(this::expire, delay);
+                boolean done;
+                synchronized (this) {
+                    done = err != null;
+                    if (!done) timer = t;
+                }
+                if (done) t.cancel(false);
+            }
+        }
+    }
+
+    /** Cancels this context and its descendants with {@link CancelledException}; no effect if already done. */
+    public final void cancel() {
+        cancel(null);
+    }
+
+    /**
+     * Cancels this context and its descendants, recording {@code cause} (may be null) as Go's
+     * {@code WithCancelCause} does: {@link #cause()} returns it and exceptions thrown by waiting operations carry it
+     * as their cause. No effect if already done. Never blocks.
+     */
+    public final void cancel(Throwable cause) {
+        if (err != null) return;
+        CancelledException e = new CancelledException("context canceled", cause);
+        if (cancelTree(e, cause)) detachFromParent();
+    }
+
+    /** Same as {@link #cancel()}: closing ends the work this context governs. */
+    @Override
+    public final void close() {
+        cancel();
+    }
+
+    @Override
+    final Instant deadlineOrNull() {
+        return deadline;
+    }
+
+    @Override
+    Context parent() {
+        return parent;
+    }
+
+    @Override
+    final CancelContext cancelSource() {
+        return this;
+    }
+
+    @Override
+    final long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    final CancelledException errOrNull() {
+        return err;
+    }
+
+    final Throwable causeOrNull() {
+        CancelledException e = err;
+        if (e == null) return null;
+        Throwable c = cause;
+        return c != null ? c : e;
+    }
+
+    /** A fresh exception to throw from a waiting operation that this context's end interrupted. */
+    final CancelledException newException() {
+        CancelledException e = err;
+        return e.copy(cause != null ? cause : e.getCause());
+    }
+
+    /** Hook run once when this context is cancelled, outside any lock. */
+    void onCancel() {
+    }
+
+    /**
+     * Adds {@code n} to the operations woken when this context is done. Returns false, without adding, if it is
+     * already done: the caller then treats the done-event as having happened.
+     */
+    final boolean addListener(Waiter.Node n) {
+        synchronized (this) {
+            if (err != null) return false;
+            Waiter.Queue q = listeners;
+            if (q == null) listeners = q = new Waiter.Queue();
+            q.add(n);
+            return true;
+        }
+    }
+
+    final void removeListener(Waiter.Node n) {
+        synchronized (this) {
+            if (listeners != null) listeners.remove(n);
+        }
+    }
+
+    private void expire() {
+        if (err == null && cancelTree(expired(), null)) detachFromParent();
+    }
+
+    private static DeadlineExceededException expired() {
+        return new DeadlineExceededException("context deadline exceeded", null);
+    }
+
+    /** Links {@code child} under this context; false if this context is already done. */
+    private boolean adopt(CancelContext child) {
+        synchronized (this) {
+            if (err != null) return false;
+            CancelContext h = firstChild;
+            child.nextSibling = h;
+            if (h != null) h.prevSibling = child;
+            firstChild = child;
+            return true;
+        }
+    }
+
+    private void detachFromParent() {
+        CancelContext s = source;
+        if (s == null) return;
+        synchronized (s) {
+            if (s.err != null) return; // s detached its whole list when it was cancelled
+            CancelContext p = prevSibling, n = nextSibling;
+            if (p == null) {
+                if (s.firstChild == this) s.firstChild = n;
+            } else {
+                p.nextSibling = n;
+            }
+            if (n != null) n.prevSibling = p;
+            prevSibling = nextSibling = null;
+        }
+    }
+
+    /** Cancels this context and its whole subtree; false if this context was already done. */
+    private boolean cancelTree(CancelledException e, Throwable c) {
+        CancelContext kids = cancelOne(e, c);
+        if (kids == this) return false;
+        ArrayDeque<CancelContext> work = null;
+        for (;;) {
+            for (CancelContext k = kids; k != null; ) {
+                CancelContext next = k.nextSibling; // stable: the detached list is no longer linked or unlinked
+                if (work == null) work = new ArrayDeque<>();
+                work.push(k);
+                k = next;
+            }
+            if (work == null || work.isEmpty()) return true;
+            CancelContext k = work.pop();
+            kids = k.cancelOne(e, c);
+            if (kids == k) kids = null;
+        }
+    }
+
+    /**
+     * Marks this context done, wakes its waiters and runs {@link #onCancel()}. Returns its detached children
+     * (linked through nextSibling), or {@code this} if it was already done.
+     */
+    private CancelContext cancelOne(CancelledException e, Throwable c) {
+        Waiter.Node waiting;
+        CancelContext kids;
+        ScheduledFuture<?> t;
+        synchronized (this) {
+            if (err != null) return this;
+            cause = c;
+            err = e;
+            waiting = listeners == null ? null : listeners.drain();
+            listeners = null;
+            kids = firstChild;
+            firstChild = null;
+            t = timer;
+            timer = null;
+        }
+        if (t != null) t.cancel(false);
+        for (Waiter.Node n = waiting; n != null; ) {
+            Waiter.Node next = n.next;
+            n.waiter.claimAndWake(n.index);
+            n = next;
+        }
+        onCancel();
+        return kids;
+    }
+
+    @Override
+    public String toString() {
+        String kind = deadline != null && deadlineNanos != parent.deadlineNanos()
+                ? ".WithDeadline(" + deadline + ")" : ".WithCancel";
+        CancelledException e = err;
+        return parent + kind + (e == null ? "" : "[" + e.getMessage() + "]");
+    }
+}

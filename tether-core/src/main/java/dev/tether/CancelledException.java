@@ -1,0 +1,26 @@
+package dev.tether;
+
+import java.util.concurrent.CancellationException;
+
+/**
+ * A context was cancelled: Go's {@code context.Canceled}. Thrown by Tether's blocking operations when the calling
+ * thread's {@linkplain Context#current() current context} is done, and returned by {@link Context#err()}.
+ *
+ * <p>{@link #getCause()} is the context's {@linkplain Context#cause() cause} when one was given to
+ * {@link CancelContext#cancel(Throwable)}, so a stack trace says why the work was cancelled, not just that it was.
+ * Expiry of a deadline is the subclass {@link DeadlineExceededException}.
+ */
+public class CancelledException extends CancellationException {
+    private static final long serialVersionUID = 1L;
+
+    /** A cancellation described by {@code message}, caused by {@code cause} (which may be null). */
+    public CancelledException(String message, Throwable cause) {
+        super(message);
+        if (cause != null) initCause(cause);
+    }
+
+    /** A new exception of the same kind and message, with {@code cause}; used to throw a fresh instance per site. */
+    CancelledException copy(Throwable cause) {
+        return new CancelledException(getMessage(), cause);
+    }
+}

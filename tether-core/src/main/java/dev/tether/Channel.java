@@ -1,0 +1,363 @@
+package dev.tether;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A typed conduit between tasks: Go's {@code chan T}.
+ *
+ * <p>An {@linkplain #unbuffered() unbuffered} channel is a rendezvous: a {@link #send} completes only when a
+ * {@link #receive} takes the value. A {@linkplain #buffered(int) buffered} channel holds up to its capacity of
+ * values; sends block only while it is full and receives only while it is empty. Values are delivered in FIFO
+ * order per channel.
+ *
+ * <h2>The delivery contract</h2>
+ * A value passed to {@code send} (or {@code trySend}, or a send clause of a {@link Select}) is delivered to exactly
+ * one receiver, or its sender learns it was not delivered — by an exception ({@link ChannelClosedException},
+ * {@link InterruptedException}, {@link CancelledException}) or a {@code false} return. Never lost, never
+ * duplicated, including when a send races with close, interrupt or cancellation. A value accepted into the buffer
+ * counts as delivered: it stays receivable after {@link #close()}.
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} is idempotent. After it, sends fail with {@link ChannelClosedException} (a send blocked at that
+ * moment fails too, its value undelivered); receives drain the buffered values, then fail with
+ * {@link ChannelClosedException}. Iteration ({@code for (T v : ch)}) ends at that point.
+ *
+ * <h2>Blocking and cancellation</h2>
+ * {@link #send} and {@link #receive} block while they cannot complete. A blocked call returns early when the calling
+ * thread is interrupted ({@link InterruptedException}, status cleared) or its {@linkplain Context#current() current
+ * context} is done ({@link CancelledException}, carrying the context's cause). An operation that completes without
+ * blocking records nothing anywhere; one that blocks shows in {@link TaskRegistry} dumps as
+ * {@code [chan send]} or {@code [chan receive]}. {@code null} values are rejected.
+ *
+ * <p>Memory consistency effects: actions in a thread prior to sending a value happen-before actions subsequent to
+ * the receipt of that value in another thread, as with {@link java.util.concurrent.BlockingQueue}.
+ *
+ * <h2>Implementation notes</h2>
+ * A lock guards the buffer and two FIFO wait queues of {@link Waiter.Node}s (blocked senders with their values,
+ * blocked receivers). Invariants under the lock: if the buffer is non-empty there is no live waiting receiver, and
+ * if the buffer has room there is no live waiting sender. Nodes in the queues may be dead (their waiter was
+ * claimed elsewhere — another clause of a select, an interrupt); an operation that dequeues a dead node drops it
+ * and moves on, and the waiting thread unlinks its own node when it gives up, so quiet channels do not collect
+ * dead nodes. Completing a waiting counterpart means claiming its {@link Waiter}: see that class for why this
+ * makes every handoff happen exactly once. Selects lock all their channels in id order, so locks are always taken
+ * in one global order and never nest otherwise.
+ *
+ * @param <T> the type of values carried
+ */
+public final class Channel<T> implements Iterable<T> {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    final long id;
+    final ReentrantLock lock = new ReentrantLock();
+    private final Object[] buffer;
+    private int head, count;
+    private final Waiter.Queue senders = new Waiter.Queue();
+    private final Waiter.Queue receivers = new Waiter.Queue();
+    private volatile boolean closed;
+
+    private Channel(int capacity) {
+        this.id = IDS.incrementAndGet();
+        this.buffer = capacity == 0 ? null : new Object[capacity];
+    }
+
+    /** A rendezvous channel: each send waits for a receiver. Go's {@code make(chan T)}. */
+    public static <T> Channel<T> unbuffered() {
+        return new Channel<>(0);
+    }
+
+    /**
+     * A channel holding up to {@code capacity} values; 0 gives an unbuffered channel. Go's
+     * {@code make(chan T, capacity)}. The buffer is allocated up front.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is negative
+     */
+    public static <T> Channel<T> buffered(int capacity) {
+        if (capacity < 0) throw new IllegalArgumentException("capacity must be >= 0, was " + capacity);
+        return new Channel<>(capacity);
+    }
+
+    /** The capacity given at creation; 0 for unbuffered. */
+    public int capacity() {
+        return buffer == null ? 0 : buffer.length;
+    }
+
+    /** The number of values in the buffer now (Go's {@code len(ch)}). */
+    public int size() {
+        lock.lock();
+        try {
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True once {@link #close()} has been called (buffered values may remain). */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ---- blocking operations ---------------------------------------------------------------------------------
+
+    /**
+     * Sends {@code value}, blocking until a receiver takes it or the buffer accepts it.
+     *
+     * @throws NullPointerException   if {@code value} is null
+     * @throws ChannelClosedException if the channel is or becomes closed first; the value was not delivered
+     * @throws InterruptedException   if interrupted while blocked; the value was not delivered
+     * @throws CancelledException     if the current context is done while blocked; the value was not delivered
+     */
+    public void send(T value) throws InterruptedException {
+        Objects.requireNonNull(value, "value: channels do not carry null");
+        Waiter.Node node;
+        lock.lock();
+        try {
+            if (offerLocked(value)) return;
+            node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, value);
+            senders.add(node);
+        } finally {
+            lock.unlock();
+        }
+        int s = Blocking.await(node.waiter, WaitReason.CHAN_SEND, id, this, 0L, null);
+        if (s == 0) {
+            if (node.item == Waiter.Node.CLOSED) throw closedForSend();
+            return;
+        }
+        unlink(node, true);
+        throw Blocking.abandoned(s);
+    }
+
+    /**
+     * Receives the next value, blocking until one is available.
+     *
+     * @throws ChannelClosedException if the channel is closed and has no buffered values left
+     * @throws InterruptedException   if interrupted while blocked; nothing was received
+     * @throws CancelledException     if the current context is done while blocked; nothing was received
+     */
+    public T receive() throws InterruptedException {
+        Waiter.Node node;
+        lock.lock();
+        try {
+            Object v = pollLocked();
+            if (v != null) return valueOrThrow(v);
+            node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
+            receivers.add(node);
+        } finally {
+            lock.unlock();
+        }
+        int s = Blocking.await(node.waiter, WaitReason.CHAN_RECEIVE, id, this, 0L, null);
+        if (s == 0) return valueOrThrow(node.item);
+        unlink(node, false);
+        throw Blocking.abandoned(s);
+    }
+
+    /**
+     * Sends {@code value} only if that needs no waiting: a receiver is waiting or the buffer has room.
+     *
+     * @return true if the value was delivered (or buffered), false if it was not
+     * @throws NullPointerException   if {@code value} is null
+     * @throws ChannelClosedException if the channel is closed; the value was not delivered
+     */
+    public boolean trySend(T value) {
+        Objects.requireNonNull(value, "value: channels do not carry null");
+        lock.lock();
+        try {
+            return offerLocked(value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Receives a value only if one is available without waiting.
+     *
+     * @return the value, or null if none is available now
+     * @throws ChannelClosedException if the channel is closed and has no buffered values left
+     */
+    public T tryReceive() {
+        Object v;
+        lock.lock();
+        try {
+            v = pollLocked();
+        } finally {
+            lock.unlock();
+        }
+        return v == null ? null : valueOrThrow(v);
+    }
+
+    /**
+     * Closes the channel; idempotent, never blocks. Blocked senders fail with {@link ChannelClosedException} (their
+     * values undelivered); blocked receivers fail the same way (there are none while values are buffered).
+     */
+    public void close() {
+        Waiter.Node rs, ss;
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            rs = receivers.drain();
+            ss = senders.drain();
+        } finally {
+            lock.unlock();
+        }
+        // Drained nodes are reachable only from here, so writing their items outside the lock races with nothing.
+        wakeClosed(rs);
+        wakeClosed(ss);
+    }
+
+    private static void wakeClosed(Waiter.Node n) {
+        while (n != null) {
+            Waiter.Node next = n.next;
+            n.item = Waiter.Node.CLOSED;
+            n.waiter.claimAndWake(n.index);
+            n = next;
+        }
+    }
+
+    /** A {@link Select} clause that receives from this channel; if the channel is closed and drained, the select
+     * throws {@link ChannelClosedException}. */
+    public Select.Clause<T> onReceive() {
+        return new Select.ReceiveClause<>(this);
+    }
+
+    /**
+     * A {@link Select} clause that sends {@code value}; it has an effect only if it wins. If the channel is closed
+     * the select throws {@link ChannelClosedException}.
+     *
+     * @throws NullPointerException if {@code value} is null
+     */
+    public Select.Clause<Void> onSend(T value) {
+        return new Select.SendClause(this, Objects.requireNonNull(value, "value: channels do not carry null"));
+    }
+
+    /**
+     * Iterates over received values until the channel is closed and drained (Go's {@code for v := range ch}).
+     * {@code hasNext()} blocks; if the thread is interrupted or its context is done meanwhile, it throws
+     * {@link CancelledException} (with the interrupt status set again in the former case).
+     */
+    @Override
+    public Iterator<T> iterator() {
+        return new Iterator<>() {
+            private T next;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) return true;
+                try {
+                    next = receive();
+                    return true;
+                } catch (ChannelClosedException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CancelledException("interrupted while iterating over " + Channel.this, e);
+                }
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) throw new NoSuchElementException(Channel.this + " is closed and drained");
+                T v = next;
+                next = null;
+                return v;
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        int cap = capacity();
+        return "chan " + id + (cap == 0 ? " (unbuffered" : " (buffered " + cap) + (closed ? ", closed)" : ")");
+    }
+
+    // ---- lock-held primitives, shared with Select ------------------------------------------------------------
+
+    /**
+     * Completes a send of {@code v} if possible without waiting: hands it to a live waiting receiver, else buffers
+     * it. Lock held.
+     *
+     * @throws ChannelClosedException if closed
+     */
+    boolean offerLocked(Object v) {
+        if (closed) throw closedForSend();
+        for (Waiter.Node r; (r = receivers.poll()) != null; ) {
+            r.item = v;
+            if (r.waiter.claimAndWake(r.index)) return true;
+            r.item = null; // dead node: its waiter was claimed elsewhere
+        }
+        Object[] buf = buffer;
+        if (buf != null && count < buf.length) {
+            int tail = head + count;
+            buf[tail < buf.length ? tail : tail - buf.length] = v;
+            count++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Completes a receive if possible without waiting. Lock held.
+     *
+     * @return the value; {@link Waiter.Node#CLOSED} if closed and drained; null if a receive would have to wait
+     */
+    Object pollLocked() {
+        Object[] buf = buffer;
+        if (count > 0) {
+            Object v = buf[head];
+            buf[head] = null;
+            head = head + 1 == buf.length ? 0 : head + 1;
+            count--;
+            // The buffer has room now: move the first live blocked sender's value in (FIFO across both).
+            for (Waiter.Node s; (s = senders.poll()) != null; ) {
+                Object sv = s.item;
+                if (s.waiter.claimAndWake(s.index)) {
+                    int tail = head + count;
+                    buf[tail < buf.length ? tail : tail - buf.length] = sv;
+                    count++;
+                    break;
+                }
+            }
+            return v;
+        }
+        for (Waiter.Node s; (s = senders.poll()) != null; ) {
+            Object sv = s.item;
+            if (s.waiter.claimAndWake(s.index)) return sv;
+        }
+        return closed ? Waiter.Node.CLOSED : null;
+    }
+
+    void enqueueSenderLocked(Waiter.Node n) {
+        senders.add(n);
+    }
+
+    void enqueueReceiverLocked(Waiter.Node n) {
+        receivers.add(n);
+    }
+
+    /** Unlinks a node whose waiter gave up or won elsewhere, if still queued. Lock held. */
+    void unlinkLocked(Waiter.Node n, boolean sender) {
+        (sender ? senders : receivers).remove(n);
+    }
+
+    private void unlink(Waiter.Node n, boolean sender) {
+        lock.lock();
+        try {
+            unlinkLocked(n, sender);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    T valueOrThrow(Object v) {
+        if (v == Waiter.Node.CLOSED) throw new ChannelClosedException(this, "receive from closed " + this);
+        return (T) v;
+    }
+
+    ChannelClosedException closedForSend() {
+        return new ChannelClosedException(this, "send on closed " + this + ": the value was not delivered");
+    }
+}

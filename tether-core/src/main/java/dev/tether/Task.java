@@ -1,0 +1,348 @@
+package dev.tether;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A unit of concurrent work on its own virtual thread, with an owner and a context: Go's {@code go} statement,
+ * made safe.
+ *
+ * <p>Every task is spawned by an owner — a {@link TaskScope} ({@link TaskScope#go}) or the running task
+ * ({@link #go}) — and runs with its own {@linkplain #context() context}, a cancellable child of the spawner's
+ * current context (when that lies within the owner's) or of the owner's context. The task is cancelled when that
+ * context is: when the owner finishes, when an ancestor context is cancelled or expires, or by {@link #cancel()}.
+ * Cancelling interrupts the task's thread, so JDK blocking calls ({@code BlockingQueue.take}, {@code Thread.sleep},
+ * socket reads) stop as well as Tether's own.
+ *
+ * <p>Ownership rules, which make a task that outlives its owner impossible to write by accident:
+ * <ul>
+ *   <li>An owner finishes when a scope is {@linkplain TaskScope#close() closed} or a task's body returns or
+ *       throws. It then cancels its tasks and waits for all of them to finish before it is finished itself.
+ *   <li>No task starts after its owner has finished: spawning then throws {@link IllegalStateException}, and a task
+ *       whose context is already done when its thread starts never runs its body.
+ *   <li>A task is finished when its body has returned and every task it spawned has finished.
+ * </ul>
+ * Process-lifetime workers that no scope owns are spawned with {@link #detached}, and dumps mark them as such.
+ *
+ * <p>Every live task is listed by {@link TaskRegistry} with its state, wait reason, creation site and owner.
+ *
+ * <p>Memory consistency effects: actions of the spawning thread before spawning a task happen-before the task's
+ * body; actions of the task, including those of every task it spawned, happen-before a successful return from
+ * {@link #join()} or a {@link #isDone()} that returns true.
+ *
+ * @param <T> the type of the body's result
+ */
+public final class Task<T> {
+
+    /** A task body with no result. */
+    @FunctionalInterface
+    public interface Body {
+        void run() throws Exception;
+    }
+
+    static final ScopedValue<Task<?>> CURRENT = ScopedValue.newInstance();
+    private static final AtomicLong IDS = new AtomicLong();
+
+    /** The task-end cancellation of a task's own context: shared and stackless, since every task ends this way. */
+    private static final CancelledException FINISHED = new CancelledException("owner finished", null) {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+
+        @Override
+        CancelledException copy(Throwable cause) {
+            return new CancelledException(getMessage(), cause);
+        }
+    };
+
+    final TaskRecord record;
+    final TaskContext context;
+    private final Children owner;
+    private Callable<? extends T> body;
+    /** Tasks this task spawned; created on its first spawn, only by its own thread. */
+    private Children children;
+
+    /** True once the body has returned or thrown; cancellation no longer interrupts. */
+    private volatile boolean bodyDone;
+    private volatile boolean finished;
+    private T value;
+    private Throwable failure;
+    /** True if the body never ran because the context was done before the thread started. */
+    private boolean notStarted;
+    /** True if the context was cancelled (other than by the task's own end) before the body ended. */
+    private boolean cancelled;
+    /** Threads in join(); guarded by this. */
+    private Waiter.Queue joiners;
+
+    private Task(Context parent, Children owner, TaskInfo.Owner ownerInfo, String name, Callable<? extends T> body,
+                 StackTraceElement site) {
+        this.owner = owner;
+        this.body = body;
+        Thread thread = (name == null ? Thread.ofVirtual() : Thread.ofVirtual().name(name)).unstarted(this::run);
+        this.record = new TaskRecord(thread, IDS.incrementAndGet(), name, site, ownerInfo);
+        this.context = new TaskContext(parent, this);
+    }
+
+    // ---- spawning -------------------------------------------------------------------------------------------
+
+    /**
+     * Spawns a task owned by the calling task, running {@code body} on a new virtual thread.
+     *
+     * @throws NullPointerException  if {@code body} is null
+     * @throws IllegalStateException if the caller is not a task: open a {@link TaskScope} or use {@link #detached}
+     */
+    public static <T> Task<T> go(Callable<? extends T> body) {
+        return goOwned(null, body);
+    }
+
+    /** Same as {@link #go(Callable)} for a body with no result. */
+    public static Task<Void> go(Body body) {
+        return goOwned(null, asCallable(body));
+    }
+
+    /** Same as {@link #go(Callable)}, naming the task (and its thread) {@code name}. */
+    public static <T> Task<T> go(String name, Callable<? extends T> body) {
+        return goOwned(Objects.requireNonNull(name, "name"), body);
+    }
+
+    /** Same as {@link #go(Body)}, naming the task (and its thread) {@code name}. */
+    public static Task<Void> go(String name, Body body) {
+        return goOwned(Objects.requireNonNull(name, "name"), asCallable(body));
+    }
+
+    private static <T> Task<T> goOwned(String name, Callable<? extends T> body) {
+        Objects.requireNonNull(body, "body");
+        Task<?> me = CURRENT.orElse(null);
+        if (me == null) {
+            throw new IllegalStateException("Task.go called outside a task: spawn from a TaskScope "
+                    + "(try (var scope = TaskScope.open()) { scope.go(...); }) or use Task.detached(name, body)");
+        }
+        Children c = me.children;
+        if (c == null) me.children = c = new Children("task " + me.record.id);
+        return spawn(me.context, c, me.record.asOwner(), name, body);
+    }
+
+    /**
+     * Spawns a task with no owner, for a worker that lives as long as the process (or until it is
+     * {@linkplain #cancel() cancelled}). Its context derives from {@link Context#background()}; dumps mark it
+     * {@code detached}. Prefer an owned task wherever an owner exists.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Task<T> detached(String name, Callable<? extends T> body) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(body, "body");
+        return spawn(Context.background(), null, null, name, body);
+    }
+
+    /** Same as {@link #detached(String, Callable)} for a body with no result. */
+    public static Task<Void> detached(String name, Body body) {
+        return detached(name, asCallable(body));
+    }
+
+    static <T> Task<T> spawn(Context ownerContext, Children owner, TaskInfo.Owner ownerInfo, String name,
+                             Callable<? extends T> body) {
+        Objects.requireNonNull(body, "body");
+        StackTraceElement site = CreationSites.caller();
+        if (owner != null) owner.enter();
+        Task<T> t;
+        try {
+            t = new Task<>(parentFor(ownerContext), owner, ownerInfo, name, body, site);
+            TaskRegistry.add(t.record);
+        } catch (Throwable e) {
+            if (owner != null) owner.exit();
+            throw e;
+        }
+        Thread thread = t.record.get();
+        thread.start(); // strongly reachable here: the local variable holds it
+        return t;
+    }
+
+    static Callable<Void> asCallable(Body body) {
+        Objects.requireNonNull(body, "body");
+        return () -> {
+            body.run();
+            return null;
+        };
+    }
+
+    /** The caller's current context if it lies within the owner's, else the owner's: see the class comment. */
+    private static Context parentFor(Context ownerContext) {
+        Context cur = Context.current();
+        for (Context c = cur; c != null; c = c.parent()) {
+            if (c == ownerContext) return cur;
+        }
+        return ownerContext;
+    }
+
+    // ---- running --------------------------------------------------------------------------------------------
+
+    private void run() {
+        Callable<? extends T> b = body;
+        body = null; // the body's captures must not outlive the run
+        try {
+            if (context.isDone()) {
+                notStarted = true;
+            } else {
+                value = ScopedValue.where(CURRENT, this).where(Context.CURRENT, context).call(b::call);
+            }
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            finish();
+        }
+    }
+
+    private void finish() {
+        bodyDone = true;
+        if (context.isDone() && context.errOrNull() != FINISHED) cancelled = true;
+        Children c = children;
+        if (c != null) c.close();
+        context.cancel(FINISHED);
+        if (c != null) c.awaitNone(WaitReason.CHILDREN, 0);
+        Throwable f = failure;
+        if (owner == null && f != null && !cancelled && !notStarted) {
+            Thread me = Thread.currentThread();
+            me.getUncaughtExceptionHandler().uncaughtException(me, f); // nobody else would see it
+        }
+        TaskRegistry.remove(record);
+        Waiter.Node waiting;
+        synchronized (this) {
+            finished = true;
+            waiting = joiners == null ? null : joiners.drain();
+            joiners = null;
+        }
+        for (Waiter.Node n = waiting; n != null; ) {
+            Waiter.Node next = n.next;
+            n.waiter.claimAndWake(n.index);
+            n = next;
+        }
+        if (owner != null) owner.exit();
+    }
+
+    void interruptIfRunning() {
+        if (bodyDone) return;
+        Thread t = record.get();
+        if (t != null) t.interrupt();
+    }
+
+    static long nextId() {
+        return IDS.incrementAndGet();
+    }
+
+    static TaskRecord currentRecord() {
+        Task<?> t = CURRENT.orElse(null);
+        return t == null ? null : t.record;
+    }
+
+    // ---- the handle -----------------------------------------------------------------------------------------
+
+    /** The task running on the calling thread, if any. */
+    public static Optional<Task<?>> current() {
+        return CURRENT.isBound() ? Optional.of(CURRENT.get()) : Optional.empty();
+    }
+
+    /** The task's id, unique in this process. */
+    public long id() {
+        return record.id;
+    }
+
+    /** The task's name, if it was given one. */
+    public Optional<String> name() {
+        return Optional.ofNullable(record.name);
+    }
+
+    /** The task's own context: done when the task is cancelled, when an ancestor is done, or when the task ends. */
+    public Context context() {
+        return context;
+    }
+
+    /** True once the task has finished: its body ended and every task it spawned has finished. Never blocks. */
+    public boolean isDone() {
+        return finished;
+    }
+
+    /** Cancels the task's context (and so its tasks), interrupting its thread. No effect on a finished task. */
+    public void cancel() {
+        context.cancel();
+    }
+
+    /** Same as {@link #cancel()}, recording {@code cause} as the context's {@linkplain Context#cause() cause}. */
+    public void cancel(Throwable cause) {
+        context.cancel(cause);
+    }
+
+    /**
+     * Waits for the task to finish and returns its body's result.
+     *
+     * @throws TaskFailedException   if the body threw (other than because the task was cancelled); the cause is what
+     *                               it threw
+     * @throws CancelledException    if the task was cancelled before its body completed normally, or the caller's
+     *                               current context is done while waiting
+     * @throws InterruptedException  if the calling thread is interrupted while waiting
+     * @throws IllegalStateException if a task joins itself
+     */
+    public T join() throws InterruptedException {
+        if (!finished) awaitFinished(0L);
+        return outcome();
+    }
+
+    /**
+     * Same as {@link #join()}, waiting at most {@code timeout}.
+     *
+     * @throws TimeoutException         if the task has not finished in time (it keeps running)
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public T join(Duration timeout) throws InterruptedException, TimeoutException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+        if (!finished) {
+            long deadline = System.nanoTime() + Context.saturatedNanos(timeout);
+            if (!awaitFinished(deadline == 0 ? 1 : deadline)) {
+                throw new TimeoutException("task " + record.id + " did not finish within " + timeout);
+            }
+        }
+        return outcome();
+    }
+
+    private boolean awaitFinished(long deadline) throws InterruptedException {
+        if (CURRENT.orElse(null) == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
+        Waiter.Node node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
+        synchronized (this) {
+            if (finished) return true;
+            if (joiners == null) joiners = new Waiter.Queue();
+            joiners.add(node);
+        }
+        int s = Blocking.await(node.waiter, WaitReason.TASK_JOIN, record.id, this, deadline, null);
+        if (s == 0) return true;
+        synchronized (this) {
+            if (joiners != null) joiners.remove(node);
+        }
+        if (s == Waiter.TIMED_OUT) return false;
+        throw Blocking.abandoned(s);
+    }
+
+    private T outcome() {
+        if (notStarted) throw context.newException();
+        Throwable f = failure;
+        if (f == null) return value;
+        if (cancelled) {
+            CancelledException e = context.newException();
+            if (e != f && e.getCause() != f) e.addSuppressed(f);
+            throw e;
+        }
+        throw new TaskFailedException("task " + record.id + " failed: " + f, f);
+    }
+
+    @Override
+    public String toString() {
+        return "task " + record.id + (record.name == null ? "" : " \"" + record.name + "\"")
+                + (finished ? " [finished]" : "");
+    }
+}

@@ -1,0 +1,185 @@
+package dev.tether;
+
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the registry knew about one live task at the moment of a {@link TaskRegistry#snapshot()}: an immutable
+ * value, except that {@link #stackTrace()} reads the task's stack now.
+ *
+ * <p>The wait reason uses Go's words for Tether's own waits ({@code "chan send"}, {@code "chan receive"},
+ * {@code "select"}) and short names for JDK waits ({@code "sleep"}, {@code "lock"}, {@code "latch await"},
+ * {@code "queue take"}, {@code "IO wait"}, ...). For JDK waits a snapshot names the wait from the thread's park
+ * blocker, which is cheap; {@link #refinedWaitReason(StackTraceElement[])} names it exactly from a stack.
+ */
+public final class TaskInfo {
+
+    /** What a task was doing when the snapshot was taken. */
+    public enum State {
+        /** Running or ready to run. */
+        RUNNABLE,
+        /** Blocked: in a Tether operation, or in a JDK wait (sleep, lock, queue, I/O, ...). */
+        WAITING,
+        /**
+         * The garbage collector reclaimed the task's thread while it was blocked: nothing can ever wake it, so the
+         * task is certainly leaked. Possible only when the JDK does not itself keep virtual threads reachable.
+         */
+        UNREACHABLE
+    }
+
+    /**
+     * An owner of tasks: a {@link TaskScope}, or a task that spawned other tasks.
+     *
+     * @param kind   scope or task
+     * @param id     the scope's or task's id (tasks and scopes share one sequence)
+     * @param name   the name given at creation, or null
+     * @param site   where the scope was opened or the task spawned, or null if unknown
+     * @param parent the owner's own owner, or null at the top of the chain
+     */
+    public record Owner(Kind kind, long id, String name, StackTraceElement site, Owner parent) {
+        /** The two kinds of owner. */
+        public enum Kind { TASK, SCOPE }
+
+        /** Go-style short form, e.g. {@code task 17} or {@code scope 3}. */
+        @Override
+        public String toString() {
+            return (kind == Kind.TASK ? "task " : "scope ") + id;
+        }
+    }
+
+    private final long id;
+    private final String name;
+    private final State state;
+    private final String waitReason;
+    private final long waitedNanos;
+    private final String waitingOn;
+    private final StackTraceElement creationSite;
+    private final Owner owner;
+    private final WeakReference<Thread> thread;
+    private final boolean tetherWait;
+
+    TaskInfo(TaskRecord r, long now) {
+        this.id = r.id;
+        this.name = r.name;
+        this.creationSite = r.site;
+        this.owner = r.owner;
+        this.thread = r;
+        WaitReason reason = r.reason;
+        long since = r.waitSince;
+        long on = r.waitOn;
+        Thread t = r.get();
+        if (reason != null) {
+            this.tetherWait = true;
+            this.state = t == null ? State.UNREACHABLE : State.WAITING;
+            this.waitReason = reason.label;
+            this.waitedNanos = Math.max(0, now - since);
+            this.waitingOn = on == 0 ? null : describeWaitOn(reason, on);
+        } else {
+            this.tetherWait = false;
+            this.waitedNanos = -1;
+            this.waitingOn = null;
+            if (t == null) {
+                this.state = State.UNREACHABLE;
+                this.waitReason = null;
+            } else {
+                String jdk = JdkWaits.fromBlocker(t);
+                this.state = jdk == null ? State.RUNNABLE : State.WAITING;
+                this.waitReason = jdk;
+            }
+        }
+    }
+
+    private static String describeWaitOn(WaitReason reason, long on) {
+        return switch (reason) {
+            case CHAN_SEND, CHAN_RECEIVE -> "chan " + on;
+            case TASK_JOIN -> "task " + on;
+            case SCOPE_CLOSE -> "scope " + on;
+            case SELECT, CHILDREN -> null;
+        };
+    }
+
+    /** The task's id, unique in this process; ids of tasks and scopes come from one increasing sequence. */
+    public long id() {
+        return id;
+    }
+
+    /** The name given when the task was spawned, if any. */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /**
+     * Why the task waits ({@code "chan send"}, {@code "select"}, {@code "sleep"}, ...), or null if it is runnable or
+     * its wait could not be named.
+     */
+    public String waitReason() {
+        return waitReason;
+    }
+
+    /** True if the task waits inside a Tether operation, whose reason and duration are then exact. */
+    public boolean inTetherWait() {
+        return tetherWait;
+    }
+
+    /** How long the task had waited in a Tether operation at the snapshot; empty for JDK waits and runnable tasks. */
+    public Optional<Duration> waited() {
+        return waitedNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(waitedNanos));
+    }
+
+    /** What the task waits on, e.g. {@code "chan 12"}, if known. */
+    public Optional<String> waitingOn() {
+        return Optional.ofNullable(waitingOn);
+    }
+
+    /** The frame of the code that spawned the task, if known. */
+    public Optional<StackTraceElement> creationSite() {
+        return Optional.ofNullable(creationSite);
+    }
+
+    /** The scope or task that owns this task; empty for a detached task. */
+    public Optional<Owner> owner() {
+        return Optional.ofNullable(owner);
+    }
+
+    /** True for a task spawned with {@link Task#detached}: it has no owner and lives until it ends by itself. */
+    public boolean detached() {
+        return owner == null;
+    }
+
+    /** The task's thread, while it is still reachable. */
+    public Optional<Thread> thread() {
+        return Optional.ofNullable(thread.get());
+    }
+
+    /**
+     * The task's stack as of now (not as of the snapshot); empty if the task has ended or its thread is gone.
+     * Costs about as much as {@link Thread#getStackTrace()}.
+     */
+    public StackTraceElement[] stackTrace() {
+        Thread t = thread.get();
+        return t == null ? new StackTraceElement[0] : t.getStackTrace();
+    }
+
+    /**
+     * The wait reason, named from {@code stack} (this task's stack) when the task is in a JDK wait; for Tether waits
+     * and runnable tasks, {@link #waitReason()}.
+     */
+    public String refinedWaitReason(StackTraceElement[] stack) {
+        Objects.requireNonNull(stack, "stack");
+        if (tetherWait || state != State.WAITING) return waitReason;
+        String named = JdkWaits.fromStack(stack);
+        return named != null ? named : waitReason;
+    }
+
+    @Override
+    public String toString() {
+        return "task " + id + (name == null ? "" : " \"" + name + "\"") + " [" + (waitReason != null ? waitReason
+                : state.name().toLowerCase()) + "]";
+    }
+}

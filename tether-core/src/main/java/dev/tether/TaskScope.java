@@ -1,0 +1,123 @@
+package dev.tether;
+
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * An owner for tasks, bounded by a block of code: tasks spawned with {@link #go} cannot outlive it.
+ *
+ * <pre>{@code
+ * try (TaskScope scope = TaskScope.open()) {
+ *     Task<Price> price = scope.go(() -> prices.lookup(item));
+ *     Task<Stock> stock = scope.go(() -> inventory.check(item));
+ *     return new Offer(price.join(), stock.join());
+ * }   // close(): anything still running is cancelled, and waited for
+ * }</pre>
+ *
+ * <p>A scope has its own context, a cancellable child of the context current when it was opened (or of the one
+ * given to {@link #open(Context)}); its tasks' contexts derive from it. {@link #close()} stops intake, cancels that
+ * context, which interrupts every task still running, and waits until all of them have finished. To wait for
+ * results rather than cancel, {@linkplain Task#join() join} the tasks before the block ends.
+ *
+ * <p>A scope is safe to use from several threads. If opened inside a task it is listed in dumps as owned by that
+ * task, so an owner chain reads {@code task 9 <- scope 4 <- task 2}.
+ */
+public final class TaskScope implements AutoCloseable {
+    private final CancelContext context;
+    private final Children children;
+    private final TaskInfo.Owner info;
+
+    private TaskScope(Context parent, String name) {
+        this.context = parent.withCancel();
+        TaskRecord opener = Task.currentRecord();
+        this.info = new TaskInfo.Owner(TaskInfo.Owner.Kind.SCOPE, Task.nextId(), name,
+                CreationSites.caller(), opener == null ? null : opener.asOwner());
+        this.children = new Children("scope " + info.id());
+    }
+
+    /** Opens a scope whose context derives from {@link Context#current()}. */
+    public static TaskScope open() {
+        return new TaskScope(Context.current(), null);
+    }
+
+    /**
+     * Opens a scope whose context derives from {@code parent}: its tasks are cancelled when {@code parent} is done.
+     *
+     * @throws NullPointerException if {@code parent} is null
+     */
+    public static TaskScope open(Context parent) {
+        return new TaskScope(Objects.requireNonNull(parent, "parent"), null);
+    }
+
+    /**
+     * Opens a scope named {@code name} (shown in dumps) whose context derives from {@code parent}.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public static TaskScope open(String name, Context parent) {
+        return new TaskScope(Objects.requireNonNull(parent, "parent"), Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Spawns a task owned by this scope, running {@code body} on a new virtual thread.
+     *
+     * @throws NullPointerException  if {@code body} is null
+     * @throws IllegalStateException if the scope is closed
+     */
+    public <T> Task<T> go(Callable<? extends T> body) {
+        return Task.spawn(context, children, info, null, body);
+    }
+
+    /** Same as {@link #go(Callable)} for a body with no result. */
+    public Task<Void> go(Task.Body body) {
+        return Task.spawn(context, children, info, null, Task.asCallable(body));
+    }
+
+    /** Same as {@link #go(Callable)}, naming the task (and its thread) {@code name}. */
+    public <T> Task<T> go(String name, Callable<? extends T> body) {
+        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), body);
+    }
+
+    /** Same as {@link #go(Task.Body)}, naming the task (and its thread) {@code name}. */
+    public Task<Void> go(String name, Task.Body body) {
+        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), Task.asCallable(body));
+    }
+
+    /** The scope's context: done when the scope is cancelled or closed, or its parent context is done. */
+    public Context context() {
+        return context;
+    }
+
+    /** The scope's id, unique in this process; scopes and tasks take ids from one sequence. */
+    public long id() {
+        return info.id();
+    }
+
+    /** The number of this scope's tasks that have not finished. Never blocks. */
+    public int liveTasks() {
+        return children.live();
+    }
+
+    /** Cancels the scope's context, interrupting its tasks, without waiting; the scope stays open for spawning. */
+    public void cancel() {
+        context.cancel();
+    }
+
+    /**
+     * Closes the scope: no task can be spawned on it any more, every task still running is cancelled (its context
+     * cancelled, its thread interrupted), and the call returns once all of them have finished. Idempotent.
+     * Uninterruptible: an owner does not abandon its tasks; the interrupt status is kept. A task that ignores
+     * cancellation keeps this call waiting, and dumps show the closing thread in {@code [scope close]}.
+     */
+    @Override
+    public void close() {
+        children.close();
+        context.cancel(new CancelledException("scope " + info.id() + " closed", null));
+        children.awaitNone(WaitReason.SCOPE_CLOSE, info.id());
+    }
+
+    @Override
+    public String toString() {
+        return "scope " + info.id() + (info.name() == null ? "" : " \"" + info.name() + "\"");
+    }
+}

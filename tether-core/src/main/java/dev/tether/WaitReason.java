@@ -1,0 +1,17 @@
+package dev.tether;
+
+/** Why a task waits inside a Tether operation, in Go's words where Go has them. */
+enum WaitReason {
+    CHAN_SEND("chan send"),
+    CHAN_RECEIVE("chan receive"),
+    SELECT("select"),
+    TASK_JOIN("task join"),
+    SCOPE_CLOSE("scope close"),
+    CHILDREN("wait children");
+
+    final String label;
+
+    WaitReason(String label) {
+        this.label = label;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.tether;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One blocked operation of one thread: a send, a receive, a select, or a wait for tasks.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * A waiter is registered in one or more wait queues through {@link Node}s: one node per channel clause of a
+ * select, one per {@code ctx.done()} clause, one for the ambient context. Whoever completes the operation first
+ * <em>claims</em> the waiter by CAS-ing {@link #state} from {@link #WAITING} to the index of the node's clause.
+ * Exactly one claim can succeed, which is the whole of the "exactly one clause takes effect" guarantee: a
+ * claimer whose CAS fails treats the node as dead and moves on, so a losing send never delivers and a losing
+ * receive never consumes.
+ *
+ * <p>Data crosses through the node, not the waiter. A claimer writes {@link Node#item} (the value handed to a
+ * receiver, or {@link Node#CLOSED}) <em>before</em> its CAS, and the woken thread reads it <em>after</em> reading
+ * {@link #state}: the volatile CAS orders the two. A claimer whose CAS fails leaves an item nobody reads. Writes to
+ * a node's item race with nothing because every claim of a channel node happens under that channel's lock and a
+ * node belongs to exactly one channel.
+ *
+ * <p>The waiting thread itself gives up by claiming its own waiter with a negative state ({@link #INTERRUPTED},
+ * {@link #TIMED_OUT}); if that CAS fails, somebody else completed the operation first and the thread reports that
+ * outcome instead, keeping its interrupt status. This is how a send racing with an interrupt either delivered its
+ * value (and returns normally) or did not (and throws) — never both, never neither.
+ */
+final class Waiter {
+    /** Not yet claimed. */
+    static final int WAITING = -1;
+    /** Claimed by the waiting thread because it was interrupted. */
+    static final int INTERRUPTED = -2;
+    /** Claimed by the waiting thread because its select timeout elapsed. */
+    static final int TIMED_OUT = -3;
+    /** Claimed by the ambient context (the thread's current context) being cancelled. */
+    static final int CONTEXT_DONE = -4;
+
+    /** Brief spin before parking: a handoff partner on another carrier often arrives within a few hundred ns. */
+    private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 128 : 0;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Thread thread;
+    /** WAITING, a clause index (>= 0) or one of the negative outcomes; written once from WAITING. */
+    volatile int state = WAITING;
+
+    Waiter(Thread thread) {
+        this.thread = thread;
+    }
+
+    /** Claims this waiter for {@code outcome}; true for exactly one caller. */
+    boolean tryClaim(int outcome) {
+        return STATE.compareAndSet(this, WAITING, outcome);
+    }
+
+    /** Claims the waiter and wakes its thread; returns false if somebody claimed it first. */
+    boolean claimAndWake(int outcome) {
+        if (tryClaim(outcome)) {
+            LockSupport.unpark(thread);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Blocks the calling thread (which must be {@link #thread}) until the waiter is claimed, claiming it itself
+     * on interrupt or when {@code deadline} (a {@link System#nanoTime()} value, or 0 for none) passes.
+     *
+     * @return the final state, never {@link #WAITING}
+     */
+    int await(Object blocker, long deadline) {
+        for (int i = 0; i < SPINS; i++) {
+            int s = state;
+            if (s != WAITING) return s;
+            Thread.onSpinWait();
+        }
+        Thread me = thread;
+        for (;;) {
+            int s = state;
+            if (s != WAITING) return s;
+            if (me.isInterrupted()) {
+                tryClaim(INTERRUPTED);
+                continue;
+            }
+            if (deadline == 0L) {
+                LockSupport.park(blocker);
+            } else {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0L) {
+                    tryClaim(TIMED_OUT);
+                    continue;
+                }
+                LockSupport.parkNanos(blocker, remaining);
+            }
+        }
+    }
+
+    /**
+     * A registration of a waiter in one wait queue: a channel's send or receive queue, or a context's list of
+     * done-listeners. Queue links are guarded by the owning queue's lock.
+     */
+    static final class Node {
+        /** Marks a node claimed by {@link Channel#close()}: the value was not delivered, or nothing was received. */
+        static final Object CLOSED = new Object() {
+            @Override
+            public String toString() {
+                return "CLOSED";
+            }
+        };
+
+        final Waiter waiter;
+        /** The outcome this node claims its waiter with: a clause index or {@link #CONTEXT_DONE}. */
+        final int index;
+        /** Send node: the value offered. Receive node: the value handed over, or CLOSED. */
+        Object item;
+        Node prev, next;
+        /** True while linked in its queue; guarded by the queue's lock. */
+        boolean queued;
+
+        Node(Waiter waiter, int index, Object item) {
+            this.waiter = waiter;
+            this.index = index;
+            this.item = item;
+        }
+
+        boolean isLive() {
+            return waiter.state == WAITING;
+        }
+    }
+
+    /** A FIFO of nodes with O(1) removal of any node; not thread-safe, the owner's lock guards it. */
+    static final class Queue {
+        private Node head, tail;
+
+        boolean isEmpty() {
+            return head == null;
+        }
+
+        void add(Node n) {
+            n.prev = tail;
+            n.next = null;
+            if (tail == null) head = n;
+            else tail.next = n;
+            tail = n;
+            n.queued = true;
+        }
+
+        Node poll() {
+            Node n = head;
+            if (n != null) remove(n);
+            return n;
+        }
+
+        void remove(Node n) {
+            if (!n.queued) return;
+            Node p = n.prev, x = n.next;
+            if (p == null) head = x;
+            else p.next = x;
+            if (x == null) tail = p;
+            else x.prev = p;
+            n.prev = n.next = null;
+            n.queued = false;
+        }
+
+        /** Removes and returns all nodes as a chain linked through {@code next}. */
+        Node drain() {
+            Node h = head;
+            for (Node n = h; n != null; n = n.next) n.queued = false;
+            head = tail = null;
+            return h;
+        }
+    }
+}
