@@ -21,7 +21,7 @@ final class Blocking {
      * @return the final state of {@code w}
      */
     static int await(Waiter w, WaitReason reason, long on, Object blocker, long deadline, CancelContext covered) {
-        Task<?> task = Task.CURRENT.orElse(null);
+        Task<?> task = Task.current0();
         CancelContext ambient = Context.current().cancelSource();
         Waiter.Node listener = null;
         if (ambient != null && ambient != covered) {

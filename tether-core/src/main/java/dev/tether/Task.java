@@ -117,7 +117,7 @@ public final class Task<T> {
 
     private static <T> Task<T> goOwned(String name, Callable<? extends T> body) {
         Objects.requireNonNull(body, "body");
-        Task<?> me = CURRENT.orElse(null);
+        Task<?> me = current0();
         if (me == null) {
             throw new IllegalStateException("Task.go called outside a task: spawn from a TaskScope "
                     + "(try (var scope = TaskScope.open()) { scope.go(...); }) or use Task.detached(name, body)");
@@ -231,12 +231,17 @@ public final class Task<T> {
         if (t != null) t.interrupt();
     }
 
+    /** The running task, or null. (ScopedValue.orElse rejects a null default, hence this.) */
+    static Task<?> current0() {
+        return CURRENT.isBound() ? CURRENT.get() : null;
+    }
+
     static long nextId() {
         return IDS.incrementAndGet();
     }
 
     static TaskRecord currentRecord() {
-        Task<?> t = CURRENT.orElse(null);
+        Task<?> t = current0();
         return t == null ? null : t.record;
     }
 
@@ -312,7 +317,7 @@ public final class Task<T> {
     }
 
     private boolean awaitFinished(long deadline) throws InterruptedException {
-        if (CURRENT.orElse(null) == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
+        if (current0() == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
         Waiter.Node node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
         synchronized (this) {
             if (finished) return true;

@@ -1,0 +1,104 @@
+package dev.tether.examples;
+
+import dev.tether.Context;
+import dev.tether.Task;
+import dev.tether.TaskInfo;
+import dev.tether.TaskRegistry;
+import dev.tether.TaskScope;
+import dev.tether.dump.TaskDump;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code ./tether demo}: runs each version of the forgotten sender many times, concurrently, and shows what it
+ * leaves behind — the live task count before and after, and the grouped dump.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    /** One version of {@code process}. */
+    @FunctionalInterface
+    interface Process {
+        String call(TaskScope workers, String term) throws Exception;
+    }
+
+    /** What one run of a version left behind. */
+    record Outcome(int calls, int canceled, int before, int after, String dump, int afterOwnerClosed) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int calls = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        if (calls < 1) throw new IllegalArgumentException("number of calls must be >= 1, was " + calls);
+        System.out.println("Tether demo: the forgotten sender");
+        System.out.println("process(term) waits " + ForgottenSender.TIMEOUT.toMillis() + " ms for a "
+                + ForgottenSender.SEARCH_TIME.toMillis() + " ms search running in a task owned by a long-lived"
+                + " 'workers' scope; " + calls + " concurrent calls per version.");
+        show("leaky: unbuffered channel", run(ForgottenSender::processLeaky, calls));
+        show("fixed: buffer of one", run(ForgottenSender::processBuffered, calls));
+        show("fixed: cancellation-aware send", run(ForgottenSender::processCancellable, calls));
+    }
+
+    private static void show(String title, Outcome o) {
+        System.out.println();
+        System.out.println("== " + title + " ==");
+        System.out.printf("%d calls, %d gave up after the timeout%n", o.calls(), o.canceled());
+        System.out.printf("live tasks before: %d, after: %d (%+d)%n", o.before(), o.after(), o.after() - o.before());
+        System.out.println("grouped dump of what is left:");
+        System.out.print(o.dump().indent(2));
+        System.out.printf("after closing the owning scope: %d live tasks%n", o.afterOwnerClosed());
+    }
+
+    /** Runs {@code calls} concurrent calls of {@code p}; package-private so tests can check the outcome. */
+    static Outcome run(Process p, int calls) throws InterruptedException {
+        int before = TaskRegistry.count();
+        int canceled = 0;
+        int after;
+        String dump;
+        long workersId;
+        try (TaskScope workers = TaskScope.open("workers", Context.background())) {
+            workersId = workers.id();
+            try (TaskScope requests = TaskScope.open("requests", Context.background())) {
+                List<Task<Boolean>> results = new ArrayList<>(calls);
+                for (int i = 0; i < calls; i++) {
+                    String term = "term-" + i;
+                    results.add(requests.go(() -> {
+                        try {
+                            p.call(workers, term);
+                            return true;
+                        } catch (ForgottenSender.SearchCanceledException e) {
+                            return false;
+                        }
+                    }));
+                }
+                for (Task<Boolean> r : results) if (!r.join()) canceled++;
+            }
+            settle(workersId);
+            after = TaskRegistry.count();
+            dump = TaskDump.grouped();
+        }
+        return new Outcome(calls, canceled, before, after, dump, TaskRegistry.count());
+    }
+
+    /**
+     * Waits (at most 10 s) until every search task of the scope has either finished or is blocked in a channel
+     * operation: the searches take 200 ms, so this is where each version's steady state shows.
+     */
+    private static void settle(long workersId) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean busy = false;
+            for (TaskInfo t : TaskRegistry.snapshot()) {
+                boolean mine = t.owner().map(o -> o.id() == workersId).orElse(false);
+                if (mine && !"chan send".equals(t.waitReason())) {
+                    busy = true;
+                    break;
+                }
+            }
+            if (!busy) return;
+            LockSupport.parkNanos(10_000_000L); // polling a diagnostic view: nothing to wait on
+        }
+    }
+}
