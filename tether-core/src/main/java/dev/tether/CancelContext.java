@@ -83,6 +83,11 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
         if (cancelTree(e, cause)) detachFromParent();
     }
 
+    /** Cancels with a prepared {@code err} and no cause: for hot paths that must not build an exception. */
+    final void cancelWith(CancelledException e) {
+        if (err == null && cancelTree(e, null)) detachFromParent();
+    }
+
     /** Same as {@link #cancel()}: closing ends the work this context governs. */
     @Override
     public final void close() {

@@ -203,7 +203,7 @@ public final class Task<T> {
         if (context.isDone() && context.errOrNull() != FINISHED) cancelled = true;
         Children c = children;
         if (c != null) c.close();
-        context.cancel(FINISHED);
+        context.cancelWith(FINISHED);
         if (c != null) c.awaitNone(WaitReason.CHILDREN, 0);
         Throwable f = failure;
         if (owner == null && f != null && !cancelled && !notStarted) {
