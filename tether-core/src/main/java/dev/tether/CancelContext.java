@@ -54,7 +54,10 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
         if (deadlineNanos != 0 && deadlineNanos != parent.deadlineNanos()) {
             long delay = deadlineNanos - System.nanoTime();
             if (delay <= 0) {
-                cancelTree(expired(), null);
+                // Born expired. Unlink from the parent, which adopted us above, as Go's WithDeadline does
+                // (cancel(true, ...)): close() on a done context is a no-op, so without this the parent would keep
+                // the child linked for the parent's whole lifetime, a leak per withTimeout(ZERO)/past deadline.
+                if (cancelTree(expired(), null)) detachFromParent();
             } else {
                 ScheduledFuture<?> t = Timers.schedule(this::expire, delay);
                 boolean done;

@@ -1,5 +1,6 @@
 package dev.tether;
 
+import java.util.ArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,7 +11,11 @@ final class Children {
     private final Object describedOwner;
     private int live;
     private boolean closed;
-    private Thread awaiting;
+    /**
+     * Threads in {@link #awaitNone}. More than one when several threads close a scope at once: each must be woken
+     * (a single field, overwritten by the second closer, left the first parked forever).
+     */
+    private final ArrayList<Thread> awaiting = new ArrayList<>(1);
 
     /** {@code owner}'s toString names the owner in error messages. */
     Children(Object owner) {
@@ -27,11 +32,12 @@ final class Children {
     }
 
     void exit() {
-        Thread w;
+        Thread[] ws;
         synchronized (this) {
-            if (--live > 0 || (w = awaiting) == null) return;
+            if (--live > 0 || awaiting.isEmpty()) return;
+            ws = awaiting.toArray(new Thread[0]);
         }
-        LockSupport.unpark(w);
+        for (Thread w : ws) LockSupport.unpark(w);
     }
 
     synchronized int live() {
@@ -45,21 +51,24 @@ final class Children {
 
     /**
      * Waits until no admitted task is live. Uninterruptible (an owner must not abandon its tasks); the interrupt
-     * status is restored on return. The wait shows in dumps with {@code reason}.
+     * status is restored on return. The wait shows in dumps with {@code reason} as a wait of task {@code me}.
+     *
+     * @param me the waiting task's record, or null if the caller is not a task. Passed in rather than looked up:
+     *           a task awaits its children in {@code finish()}, after its body's binding of the current task ended.
      */
-    void awaitNone(WaitReason reason, long on) {
+    void awaitNone(WaitReason reason, long on, TaskRecord me) {
+        Thread self = Thread.currentThread();
         synchronized (this) {
             if (live == 0) return;
-            awaiting = Thread.currentThread();
+            awaiting.add(self);
         }
-        TaskRecord me = Task.currentRecord();
         if (me != null) me.beginWait(reason, on);
         boolean interrupted = false;
         try {
             for (;;) {
                 synchronized (this) {
                     if (live == 0) {
-                        awaiting = null;
+                        awaiting.remove(self);
                         return;
                     }
                 }

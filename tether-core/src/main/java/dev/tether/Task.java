@@ -152,7 +152,10 @@ public final class Task<T> {
         if (owner != null) owner.enter();
         Task<T> t;
         try {
-            t = new Task<>(parentFor(ownerContext), owner, ownerInfo, name, body, site);
+            // A detached task derives from the background as documented, not from the spawner's current context
+            // (which always "lies within" the background and would tie the worker to the spawner's lifetime).
+            Context parent = owner == null ? ownerContext : parentFor(ownerContext);
+            t = new Task<>(parent, owner, ownerInfo, name, body, site);
             TaskRegistry.add(t.record);
         } catch (Throwable e) {
             if (owner != null) owner.exit();
@@ -176,6 +179,10 @@ public final class Task<T> {
         Context cur = Context.current();
         for (Context c = cur; c != null; c = c.parent()) {
             if (c == ownerContext) return cur;
+            // Another task's own context is cancelled when that task's body ends. A task spawned on a scope by one
+            // of the scope's tasks must not die with that sibling (its owner is the scope), so below a foreign
+            // task's context fall back to the owner's context.
+            if (c instanceof TaskContext) return ownerContext;
         }
         return ownerContext;
     }
@@ -200,11 +207,15 @@ public final class Task<T> {
 
     private void finish() {
         bodyDone = true;
-        if (context.isDone() && context.errOrNull() != FINISHED) cancelled = true;
+        // Our own end-of-task cancellation comes below, so a done context here always means the task was
+        // cancelled. (Not "err != FINISHED": the owner task's end propagates that same shared FINISHED instance to
+        // this context, and a task cancelled because its owner finished must join with CancelledException, not
+        // report the InterruptedException its body got as a failure.)
+        if (context.isDone()) cancelled = true;
         Children c = children;
         if (c != null) c.close();
         context.cancelWith(FINISHED);
-        if (c != null) c.awaitNone(WaitReason.CHILDREN, 0);
+        if (c != null) c.awaitNone(WaitReason.CHILDREN, 0, record); // dumps show [wait children]
         Throwable f = failure;
         if (owner == null && f != null && !cancelled && !notStarted) {
             Thread me = Thread.currentThread();

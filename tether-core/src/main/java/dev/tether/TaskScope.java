@@ -113,7 +113,7 @@ public final class TaskScope implements AutoCloseable {
     public void close() {
         children.close();
         context.cancel(new CancelledException("scope " + info.id() + " closed", null));
-        children.awaitNone(WaitReason.SCOPE_CLOSE, info.id());
+        children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 
     @Override

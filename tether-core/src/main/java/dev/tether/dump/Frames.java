@@ -28,6 +28,9 @@ final class Frames {
             return true;
         }
         if (c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")) return true;
+        // Tether's private waiting helpers under its public operations (Select.select, Task.join).
+        if (c.equals("dev.tether.Select") && f.getMethodName().equals("block")) return true;
+        if (c.equals("dev.tether.Task") && f.getMethodName().equals("awaitFinished")) return true;
         // Thread's private helpers under sleep/join (sleepNanos, sleep0, ...), but not sleep or join themselves.
         return c.equals("java.lang.Thread") && !f.getMethodName().equals("sleep") && !f.getMethodName().equals("join");
     }
