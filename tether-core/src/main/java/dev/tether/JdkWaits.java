@@ -46,7 +46,7 @@ final class JdkWaits {
                 if (m.equals("park") || m.startsWith("parkNanos")) fallback = fallback == null ? "park" : fallback;
                 continue;
             }
-            if (c.startsWith("jdk.internal.")
+            if (c.startsWith("jdk.internal.") || c.startsWith("java.lang.System$")
                     || c.equals("java.lang.VirtualThread") || c.startsWith("java.lang.invoke.")) {
                 continue;
             }

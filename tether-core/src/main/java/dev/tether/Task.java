@@ -64,6 +64,8 @@ public final class Task<T> {
     final TaskContext context;
     private final Children owner;
     private Callable<? extends T> body;
+    /** The thread between construction and start (the record refers to it only weakly); then null. */
+    private Thread unstarted;
     /** Tasks this task spawned; created on its first spawn, only by its own thread. */
     private Children children;
 
@@ -84,6 +86,7 @@ public final class Task<T> {
         this.owner = owner;
         this.body = body;
         Thread thread = (name == null ? Thread.ofVirtual() : Thread.ofVirtual().name(name)).unstarted(this::run);
+        this.unstarted = thread;
         this.record = new TaskRecord(thread, IDS.incrementAndGet(), name, site, ownerInfo);
         this.context = new TaskContext(parent, this);
     }
@@ -97,25 +100,25 @@ public final class Task<T> {
      * @throws IllegalStateException if the caller is not a task: open a {@link TaskScope} or use {@link #detached}
      */
     public static <T> Task<T> go(Callable<? extends T> body) {
-        return goOwned(null, body);
+        return goOwned(null, body, body);
     }
 
     /** Same as {@link #go(Callable)} for a body with no result. */
     public static Task<Void> go(Body body) {
-        return goOwned(null, asCallable(body));
+        return goOwned(null, asCallable(body), body);
     }
 
     /** Same as {@link #go(Callable)}, naming the task (and its thread) {@code name}. */
     public static <T> Task<T> go(String name, Callable<? extends T> body) {
-        return goOwned(Objects.requireNonNull(name, "name"), body);
+        return goOwned(Objects.requireNonNull(name, "name"), body, body);
     }
 
     /** Same as {@link #go(Body)}, naming the task (and its thread) {@code name}. */
     public static Task<Void> go(String name, Body body) {
-        return goOwned(Objects.requireNonNull(name, "name"), asCallable(body));
+        return goOwned(Objects.requireNonNull(name, "name"), asCallable(body), body);
     }
 
-    private static <T> Task<T> goOwned(String name, Callable<? extends T> body) {
+    private static <T> Task<T> goOwned(String name, Callable<? extends T> body, Object userBody) {
         Objects.requireNonNull(body, "body");
         Task<?> me = current0();
         if (me == null) {
@@ -124,7 +127,7 @@ public final class Task<T> {
         }
         Children c = me.children;
         if (c == null) me.children = c = new Children("task " + me.record.id);
-        return spawn(me.context, c, me.record.asOwner(), name, body);
+        return spawn(me.context, c, me.record.asOwner(), name, body, userBody);
     }
 
     /**
@@ -137,32 +140,40 @@ public final class Task<T> {
     public static <T> Task<T> detached(String name, Callable<? extends T> body) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(body, "body");
-        return spawn(Context.background(), null, null, name, body);
+        return spawn(Context.background(), null, null, name, body, body);
     }
 
     /** Same as {@link #detached(String, Callable)} for a body with no result. */
     public static Task<Void> detached(String name, Body body) {
-        return detached(name, asCallable(body));
+        Objects.requireNonNull(name, "name");
+        return spawn(Context.background(), null, null, name, asCallable(body), body);
     }
 
     static <T> Task<T> spawn(Context ownerContext, Children owner, TaskInfo.Owner ownerInfo, String name,
-                             Callable<? extends T> body) {
+                             Callable<? extends T> body, Object userBody) {
         Objects.requireNonNull(body, "body");
-        StackTraceElement site = CreationSites.caller();
+        StackTraceElement site = CreationSites.caller(userBody.getClass());
         if (owner != null) owner.enter();
-        Task<T> t;
+        Task<T> t = null;
         try {
             // A detached task derives from the background as documented, not from the spawner's current context
             // (which always "lies within" the background and would tie the worker to the spawner's lifetime).
             Context parent = owner == null ? ownerContext : parentFor(ownerContext);
             t = new Task<>(parent, owner, ownerInfo, name, body, site);
             TaskRegistry.add(t.record);
+            // The record holds the thread only weakly, so until it runs the unstarted thread must be held here:
+            // a GC in between would otherwise clear it and lose the task.
+            Thread thread = t.unstarted;
+            t.unstarted = null;
+            thread.start();
         } catch (Throwable e) {
+            if (t != null) {
+                TaskRegistry.remove(t.record);
+                t.context.cancelWith(FINISHED);
+            }
             if (owner != null) owner.exit();
             throw e;
         }
-        Thread thread = t.record.get();
-        thread.start(); // strongly reachable here: the local variable holds it
         return t;
     }
 

@@ -54,7 +54,8 @@ public final class TaskInfo {
     private final State state;
     private final String waitReason;
     private final long waitedNanos;
-    private final String waitingOn;
+    private final WaitReason tetherReason;
+    private final long waitOn;
     private final StackTraceElement creationSite;
     private final Owner owner;
     private final WeakReference<Thread> thread;
@@ -70,16 +71,16 @@ public final class TaskInfo {
         long since = r.waitSince;
         long on = r.waitOn;
         Thread t = r.get();
+        this.tetherReason = reason;
+        this.waitOn = on;
         if (reason != null) {
             this.tetherWait = true;
             this.state = t == null ? State.UNREACHABLE : State.WAITING;
             this.waitReason = reason.label;
             this.waitedNanos = Math.max(0, now - since);
-            this.waitingOn = on == 0 ? null : describeWaitOn(reason, on);
         } else {
             this.tetherWait = false;
             this.waitedNanos = -1;
-            this.waitingOn = null;
             if (t == null) {
                 this.state = State.UNREACHABLE;
                 this.waitReason = null;
@@ -92,6 +93,7 @@ public final class TaskInfo {
     }
 
     private static String describeWaitOn(WaitReason reason, long on) {
+        if (reason == null || on == 0) return null;
         return switch (reason) {
             case CHAN_SEND, CHAN_RECEIVE -> "chan " + on;
             case TASK_JOIN -> "task " + on;
@@ -134,7 +136,7 @@ public final class TaskInfo {
 
     /** What the task waits on, e.g. {@code "chan 12"}, if known. */
     public Optional<String> waitingOn() {
-        return Optional.ofNullable(waitingOn);
+        return Optional.ofNullable(describeWaitOn(tetherReason, waitOn));
     }
 
     /** The frame of the code that spawned the task, if known. */

@@ -1,7 +1,12 @@
 package dev.tether;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
  * The live tasks of this process: Go's {@code runtime.NumGoroutine} and the data behind
@@ -83,5 +88,85 @@ public final class TaskRegistry {
             }
         }
         return out;
+    }
+
+    /**
+     * Live tasks grouped by wait reason, state and creation site, largest group first, each with its count, its
+     * oldest Tether wait and a uniform random sample of up to {@code sampleSize} tasks. Unlike {@link #snapshot()}
+     * this builds no per-task object (only the samples), so it suits a million tasks. Not atomic across the
+     * registry, like {@code snapshot()}.
+     *
+     * @throws IllegalArgumentException if {@code sampleSize} is negative
+     */
+    public static List<TaskGroup> groups(int sampleSize) {
+        if (sampleSize < 0) throw new IllegalArgumentException("sampleSize must be >= 0, was " + sampleSize);
+        long now = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom();
+        // Tether waits: by site, then by reason ordinal (no allocation per task). Other tasks: by a composite key.
+        IdentityHashMap<StackTraceElement, Acc[]> tether = new IdentityHashMap<>();
+        Map<List<Object>, Acc> other = new HashMap<>();
+        int reasons = WaitReason.values().length;
+        for (Stripe s : stripes) {
+            synchronized (s) {
+                for (TaskRecord r = s.head; r != null; r = r.next) {
+                    WaitReason reason = r.reason;
+                    Acc a;
+                    if (reason != null && r.get() != null) {
+                        Acc[] bySite = tether.computeIfAbsent(r.site, k -> new Acc[reasons]);
+                        a = bySite[reason.ordinal()];
+                        if (a == null) bySite[reason.ordinal()] = a = new Acc(reason.label, TaskInfo.State.WAITING,
+                                r.site, sampleSize);
+                        long waited = now - r.waitSince;
+                        if (waited > a.oldest) a.oldest = waited;
+                    } else {
+                        TaskInfo info = new TaskInfo(r, now);
+                        StackTraceElement site = r.site;
+                        a = other.computeIfAbsent(List.of(Objects.requireNonNullElse(info.waitReason(), ""),
+                                        info.state(), Objects.requireNonNullElse(site, "")),
+                                k -> new Acc(info.waitReason(), info.state(), site, sampleSize));
+                    }
+                    a.add(r, now, rnd);
+                }
+            }
+        }
+        List<TaskGroup> out = new ArrayList<>();
+        for (Acc[] bySite : tether.values()) {
+            for (Acc a : bySite) if (a != null) out.add(a.toGroup());
+        }
+        for (Acc a : other.values()) out.add(a.toGroup());
+        out.sort((x, y) -> Integer.compare(y.count(), x.count()));
+        return out;
+    }
+
+    /** A group being counted: its reservoir sample holds TaskInfo built when a record is drawn. */
+    private static final class Acc {
+        final String reason;
+        final TaskInfo.State state;
+        final StackTraceElement site;
+        final TaskInfo[] sample;
+        int count;
+        long oldest = -1;
+
+        Acc(String reason, TaskInfo.State state, StackTraceElement site, int sampleSize) {
+            this.reason = reason;
+            this.state = state;
+            this.site = site;
+            this.sample = new TaskInfo[sampleSize];
+        }
+
+        void add(TaskRecord r, long now, SplittableRandom rnd) {
+            int n = count++;
+            if (n < sample.length) {
+                sample[n] = new TaskInfo(r, now);
+            } else if (sample.length > 0) {
+                int j = rnd.nextInt(n + 1);
+                if (j < sample.length) sample[j] = new TaskInfo(r, now);
+            }
+        }
+
+        TaskGroup toGroup() {
+            int k = Math.min(count, sample.length);
+            return new TaskGroup(reason, state, site, count, oldest, List.of(java.util.Arrays.copyOf(sample, k)));
+        }
     }
 }

@@ -65,22 +65,23 @@ public final class TaskScope implements AutoCloseable {
      * @throws IllegalStateException if the scope is closed
      */
     public <T> Task<T> go(Callable<? extends T> body) {
-        return Task.spawn(context, children, info, null, body);
+        return Task.spawn(context, children, info, null, body, body);
     }
 
     /** Same as {@link #go(Callable)} for a body with no result. */
     public Task<Void> go(Task.Body body) {
-        return Task.spawn(context, children, info, null, Task.asCallable(body));
+        return Task.spawn(context, children, info, null, Task.asCallable(body), body);
     }
 
     /** Same as {@link #go(Callable)}, naming the task (and its thread) {@code name}. */
     public <T> Task<T> go(String name, Callable<? extends T> body) {
-        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), body);
+        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), body, body);
     }
 
     /** Same as {@link #go(Task.Body)}, naming the task (and its thread) {@code name}. */
     public Task<Void> go(String name, Task.Body body) {
-        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), Task.asCallable(body));
+        Objects.requireNonNull(name, "name");
+        return Task.spawn(context, children, info, name, Task.asCallable(body), body);
     }
 
     /** The scope's context: done when the scope is cancelled or closed, or its parent context is done. */

@@ -1,5 +1,6 @@
 package dev.tether.dump;
 
+import dev.tether.TaskGroup;
 import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Goroutine-style text dumps of the live {@linkplain TaskRegistry tasks}: Go's {@code /debug/pprof/goroutine}
@@ -75,7 +75,7 @@ public final class TaskDump {
      * @throws UncheckedIOException if {@code out} throws
      */
     public static void grouped(Appendable out) {
-        grouped(TaskRegistry.snapshot(), Objects.requireNonNull(out, "out"), EXACT_LIMIT, SAMPLES);
+        grouped0(Objects.requireNonNull(out, "out"));
     }
 
     /** The full dump of all live tasks, as a string. */
@@ -163,56 +163,88 @@ public final class TaskDump {
 
     // ---- grouping --------------------------------------------------------------------------------------------
 
-    /** What the registry alone says about a task: the cheap grouping key. */
-    private record CoarseKey(String reason, TaskInfo.State state, StackTraceElement site) {
-    }
-
-    /** A coarse group: a count, the oldest wait, and a reservoir sample of members. */
-    private static final class Coarse {
-        final CoarseKey key;
-        int count;
-        long oldestNanos = -1;
-        final List<TaskInfo> sample = new ArrayList<>();
-
-        Coarse(CoarseKey key) {
-            this.key = key;
-        }
-
-        void add(TaskInfo t, int sampleSize, boolean keepAll) {
-            count++;
-            t.waited().ifPresent(d -> oldestNanos = Math.max(oldestNanos, d.toNanos()));
-            if (keepAll || sample.size() < sampleSize) {
-                sample.add(t);
-            } else {
-                int j = ThreadLocalRandom.current().nextInt(count);
-                if (j < sampleSize) sample.set(j, t);
-            }
-        }
-    }
-
     /** A group as printed: a count, the stack that represents it, and whether it was sampled. */
     private record Group(int count, String reason, StackTraceElement[] frames, TaskInfo example, long oldestNanos,
                          String note) {
     }
 
-    /** Writes the grouped dump of {@code tasks}; package-private so tests can vary the limits. */
-    static void grouped(List<TaskInfo> tasks, Appendable out, int exactLimit, int samples) {
-        boolean exact = tasks.size() <= exactLimit;
-        Map<CoarseKey, Coarse> coarse = new HashMap<>();
+    /** The key of an exact group: Go groups by stack; the creation site and reason are part of what we print. */
+    private record ExactKey(String reason, StackKey stack, StackTraceElement site, boolean detached) {
+    }
+
+    private static void grouped0(Appendable out) {
+        int live = TaskRegistry.count();
+        List<Group> groups = live <= EXACT_LIMIT ? exact(TaskRegistry.snapshot()) : sampled(TaskRegistry.groups(SAMPLES));
+        int total = 0;
+        for (Group g : groups) total += g.count();
+        boolean sampled = live > EXACT_LIMIT;
+        write(groups, sampled ? live : total, sampled, out);
+    }
+
+    /** Groups every task by its real stack: Go's debug=1 grouping. */
+    static List<Group> exact(List<TaskInfo> tasks) {
+        Map<ExactKey, List<TaskInfo>> byKey = new LinkedHashMap<>();
         for (TaskInfo t : tasks) {
-            CoarseKey k = new CoarseKey(t.waitReason(), t.state(), t.creationSite().orElse(null));
-            coarse.computeIfAbsent(k, Coarse::new).add(t, samples, exact);
+            StackTraceElement[] stack = t.stackTrace();
+            String reason = t.state() == TaskInfo.State.WAITING ? t.refinedWaitReason(stack) : t.waitReason();
+            ExactKey k = new ExactKey(reason, new StackKey(Frames.trim(stack)), t.creationSite().orElse(null),
+                    t.detached());
+            byKey.computeIfAbsent(k, x -> new ArrayList<>()).add(t);
         }
         List<Group> groups = new ArrayList<>();
-        for (Coarse c : coarse.values()) {
-            resolve(c, exact, groups);
+        for (Map.Entry<ExactKey, List<TaskInfo>> e : byKey.entrySet()) {
+            List<TaskInfo> members = e.getValue();
+            groups.add(new Group(members.size(), e.getKey().reason(), e.getKey().stack().frames, members.getFirst(),
+                    oldest(members), null));
         }
-        groups.sort(Comparator.comparingInt(Group::count).reversed()
-                .thenComparing(g -> g.example().id()));
+        return groups;
+    }
+
+    /**
+     * Turns the registry's cheap groups into printed ones by reading their sampled stacks: one group when the samples
+     * agree, one estimated entry per variant when they do not.
+     */
+    static List<Group> sampled(List<TaskGroup> coarse) {
+        List<Group> groups = new ArrayList<>();
+        for (TaskGroup c : coarse) {
+            Map<StackKey, List<TaskInfo>> byStack = new LinkedHashMap<>();
+            Map<StackKey, String> reasons = new HashMap<>();
+            for (TaskInfo t : c.sample()) {
+                StackTraceElement[] stack = t.stackTrace();
+                StackKey k = new StackKey(Frames.trim(stack));
+                byStack.computeIfAbsent(k, x -> new ArrayList<>()).add(t);
+                reasons.putIfAbsent(k, t.state() == TaskInfo.State.WAITING ? t.refinedWaitReason(stack)
+                        : t.waitReason());
+            }
+            int read = c.sample().size();
+            if (byStack.size() <= 1) {
+                TaskInfo example = read == 0 ? null : c.sample().getFirst();
+                StackKey k = byStack.isEmpty() ? new StackKey(new StackTraceElement[0]) : byStack.keySet().iterator().next();
+                if (example == null) continue;
+                groups.add(new Group(c.count(), reasons.getOrDefault(k, c.waitReason()), k.frames, example,
+                        c.oldestWaitNanos(), "sampled: " + read + " of " + c.count() + " stacks read, all alike"));
+                continue;
+            }
+            int variant = 0;
+            for (Map.Entry<StackKey, List<TaskInfo>> e : byStack.entrySet()) {
+                int share = e.getValue().size();
+                int estimate = (int) Math.max(1, Math.round((double) c.count() * share / read));
+                String note = "sampled: variant " + (++variant) + " of " + byStack.size() + ", " + share + " of "
+                        + read + " stacks read; " + c.count() + " tasks share this creation site and wait, count is"
+                        + " an estimate";
+                groups.add(new Group(estimate, reasons.get(e.getKey()), e.getKey().frames, e.getValue().getFirst(),
+                        c.oldestWaitNanos(), note));
+            }
+        }
+        return groups;
+    }
+
+    private static void write(List<Group> groups, int live, boolean sampled, Appendable out) {
+        groups.sort(Comparator.comparingInt(Group::count).reversed().thenComparingLong(g -> g.example().id()));
         try {
-            out.append("tether tasks: ").append(String.valueOf(tasks.size())).append(" live, ")
+            out.append("tether tasks: ").append(String.valueOf(live)).append(" live, ")
                     .append(String.valueOf(groups.size())).append(groups.size() == 1 ? " group" : " groups")
-                    .append(exact ? "" : " (stacks sampled: more than " + exactLimit + " tasks)").append("\n");
+                    .append(sampled ? " (stacks sampled: more than " + EXACT_LIMIT + " tasks)" : "").append("\n");
             for (Group g : groups) {
                 out.append('\n').append(String.valueOf(g.count())).append(" @ [")
                         .append(g.reason() == null ? "runnable" : g.reason()).append(']');
@@ -234,41 +266,6 @@ public final class TaskDump {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Splits a coarse group by real stacks: all members when exact, the sample otherwise. */
-    private static void resolve(Coarse c, boolean exact, List<Group> groups) {
-        Map<StackKey, List<TaskInfo>> byStack = new LinkedHashMap<>();
-        Map<StackKey, String> reasons = new HashMap<>();
-        for (TaskInfo t : c.sample) {
-            StackTraceElement[] stack = t.stackTrace();
-            StackKey k = new StackKey(Frames.trim(stack));
-            byStack.computeIfAbsent(k, x -> new ArrayList<>()).add(t);
-            reasons.putIfAbsent(k, t.state() == TaskInfo.State.WAITING ? t.refinedWaitReason(stack) : t.waitReason());
-        }
-        if (byStack.isEmpty()) return;
-        int read = c.sample.size();
-        if (exact || byStack.size() == 1) {
-            for (Map.Entry<StackKey, List<TaskInfo>> e : byStack.entrySet()) {
-                List<TaskInfo> members = e.getValue();
-                int count = exact ? members.size() : c.count;
-                long oldest = exact ? oldest(members) : c.oldestNanos;
-                String note = exact ? null : "sampled: " + read + " of " + c.count + " stacks read, all alike";
-                groups.add(new Group(count, reasons.get(e.getKey()), e.getKey().frames, members.getFirst(), oldest,
-                        note));
-            }
-            return;
-        }
-        // Sampled and the samples disagree: one entry per variant, each with an estimated count.
-        int variant = 0;
-        for (Map.Entry<StackKey, List<TaskInfo>> e : byStack.entrySet()) {
-            int share = e.getValue().size();
-            int estimate = (int) Math.round((double) c.count * share / read);
-            String note = "sampled: variant " + (++variant) + " of " + byStack.size() + ", " + share + " of " + read
-                    + " stacks read; " + c.count + " tasks share this creation site and wait, count is an estimate";
-            groups.add(new Group(Math.max(estimate, 1), reasons.get(e.getKey()), e.getKey().frames,
-                    e.getValue().getFirst(), c.oldestNanos, note));
         }
     }
 
