@@ -173,16 +173,25 @@ public final class TaskDump {
     }
 
     private static void grouped0(Appendable out) {
-        int live = TaskRegistry.count();
-        List<Group> groups = live <= EXACT_LIMIT ? exact(TaskRegistry.snapshot()) : sampled(TaskRegistry.groups(SAMPLES));
-        int total = 0;
-        for (Group g : groups) total += g.count();
-        boolean sampled = live > EXACT_LIMIT;
-        write(groups, sampled ? live : total, sampled, out);
+        if (TaskRegistry.count() > EXACT_LIMIT) {
+            groupedSampled(TaskRegistry.groups(SAMPLES), out);
+        } else {
+            List<Group> groups = exact(TaskRegistry.snapshot());
+            int total = 0;
+            for (Group g : groups) total += g.count();
+            write(groups, total, false, out);
+        }
+    }
+
+    /** The sampled grouped dump of {@code coarse}; package-private so tests can take it below the limit. */
+    static void groupedSampled(List<TaskGroup> coarse, Appendable out) {
+        int live = 0;
+        for (TaskGroup g : coarse) live += g.count();
+        write(sampled(coarse), live, true, out);
     }
 
     /** Groups every task by its real stack: Go's debug=1 grouping. */
-    static List<Group> exact(List<TaskInfo> tasks) {
+    private static List<Group> exact(List<TaskInfo> tasks) {
         Map<ExactKey, List<TaskInfo>> byKey = new LinkedHashMap<>();
         for (TaskInfo t : tasks) {
             StackTraceElement[] stack = t.stackTrace();
@@ -204,7 +213,7 @@ public final class TaskDump {
      * Turns the registry's cheap groups into printed ones by reading their sampled stacks: one group when the samples
      * agree, one estimated entry per variant when they do not.
      */
-    static List<Group> sampled(List<TaskGroup> coarse) {
+    private static List<Group> sampled(List<TaskGroup> coarse) {
         List<Group> groups = new ArrayList<>();
         for (TaskGroup c : coarse) {
             Map<StackKey, List<TaskInfo>> byStack = new LinkedHashMap<>();
@@ -218,9 +227,9 @@ public final class TaskDump {
             }
             int read = c.sample().size();
             if (byStack.size() <= 1) {
-                TaskInfo example = read == 0 ? null : c.sample().getFirst();
-                StackKey k = byStack.isEmpty() ? new StackKey(new StackTraceElement[0]) : byStack.keySet().iterator().next();
-                if (example == null) continue;
+                if (read == 0) continue; // sampleSize 0: nothing to show the group by
+                TaskInfo example = c.sample().getFirst();
+                StackKey k = byStack.keySet().iterator().next();
                 groups.add(new Group(c.count(), reasons.getOrDefault(k, c.waitReason()), k.frames, example,
                         c.oldestWaitNanos(), "sampled: " + read + " of " + c.count() + " stacks read, all alike"));
                 continue;
