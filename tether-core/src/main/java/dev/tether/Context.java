@@ -77,7 +77,16 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
         }
         long now = System.nanoTime();
         long nanos = saturatedNanos(timeout);
-        return derive(now + nanos < now ? Long.MAX_VALUE : now + nanos, Instant.now().plus(timeout));
+        return derive(now + nanos < now ? Long.MAX_VALUE : now + nanos, saturatedPlus(Instant.now(), timeout));
+    }
+
+    /** {@code t + d}, or {@link Instant#MAX} where that overflows (e.g. {@code ChronoUnit.FOREVER.getDuration()}). */
+    private static Instant saturatedPlus(Instant t, Duration d) {
+        try {
+            return t.plus(d);
+        } catch (ArithmeticException | java.time.DateTimeException overflow) {
+            return Instant.MAX; // a huge timeout is legal ("never, in practice"), as Select.timeout already allows
+        }
     }
 
     /**

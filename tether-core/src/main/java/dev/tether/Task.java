@@ -217,34 +217,39 @@ public final class Task<T> {
     }
 
     private void finish() {
-        bodyDone = true;
-        // Our own end-of-task cancellation comes below, so a done context here always means the task was
-        // cancelled. (Not "err != FINISHED": the owner task's end propagates that same shared FINISHED instance to
-        // this context, and a task cancelled because its owner finished must join with CancelledException, not
-        // report the InterruptedException its body got as a failure.)
-        if (context.isDone()) cancelled = true;
-        Children c = children;
-        if (c != null) c.close();
-        context.cancelWith(FINISHED);
-        if (c != null) c.awaitNone(WaitReason.CHILDREN, 0, record); // dumps show [wait children]
-        Throwable f = failure;
-        if (owner == null && f != null && !cancelled && !notStarted) {
-            Thread me = Thread.currentThread();
-            me.getUncaughtExceptionHandler().uncaughtException(me, f); // nobody else would see it
+        try {
+            bodyDone = true;
+            // Our own end-of-task cancellation comes below, so a done context here always means the task was
+            // cancelled. (Not "err != FINISHED": the owner task's end propagates that same shared FINISHED instance
+            // to this context, and a task cancelled because its owner finished must join with CancelledException,
+            // not report the InterruptedException its body got as a failure.)
+            if (context.isDone()) cancelled = true;
+            Children c = children;
+            if (c != null) c.close();
+            context.cancelWith(FINISHED);
+            if (c != null) c.awaitNone(WaitReason.CHILDREN, 0, record); // dumps show [wait children]
+            Throwable f = failure;
+            if (owner == null && f != null && !cancelled && !notStarted) {
+                Thread me = Thread.currentThread();
+                me.getUncaughtExceptionHandler().uncaughtException(me, f); // nobody else would see it
+            }
+        } finally {
+            // Whatever happened above (an uncaught-exception handler that throws, an Error), the task must leave
+            // the registry and release its joiners and its owner, or they would wait forever.
+            TaskRegistry.remove(record);
+            Waiter.Node waiting;
+            synchronized (this) {
+                finished = true;
+                waiting = joiners == null ? null : joiners.drain();
+                joiners = null;
+            }
+            for (Waiter.Node n = waiting; n != null; ) {
+                Waiter.Node next = n.next;
+                n.waiter.claimAndWake(n.index);
+                n = next;
+            }
+            if (owner != null) owner.exit();
         }
-        TaskRegistry.remove(record);
-        Waiter.Node waiting;
-        synchronized (this) {
-            finished = true;
-            waiting = joiners == null ? null : joiners.drain();
-            joiners = null;
-        }
-        for (Waiter.Node n = waiting; n != null; ) {
-            Waiter.Node next = n.next;
-            n.waiter.claimAndWake(n.index);
-            n = next;
-        }
-        if (owner != null) owner.exit();
     }
 
     void interruptIfRunning() {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -166,6 +167,16 @@ class ContextTest {
             assertEquals(parent.deadline(), later.deadline());
             assertEquals(parent.deadline(), laterDeadline.deadline());
             assertEquals(timers + 1, Timers.pending(), "children whose parent expires first need no timer");
+        }
+        assertEquals(timers, Timers.pending());
+    }
+
+    @Test
+    void hugeTimeoutIsAcceptedAndDoesNotExpire() {
+        int timers = Timers.pending();
+        try (CancelContext ctx = Context.background().withTimeout(ChronoUnit.FOREVER.getDuration())) {
+            assertFalse(ctx.isDone());
+            assertTrue(ctx.deadline().isPresent());
         }
         assertEquals(timers, Timers.pending());
     }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,6 +105,17 @@ class SelectTest {
         assertEquals("short", Select.select(
                 Select.timeout(Duration.ofHours(1)).map(x -> "long"),
                 Select.timeout(Duration.ofMillis(5)).map(x -> "short")));
+    }
+
+    @Test
+    void hugeTimeoutDoesNotExpireEarly() throws Throwable {
+        Channel<String> ch = Channel.unbuffered();
+        TestSupport.Forked<String> selecting = fork(() -> Select.select(
+                ch.onReceive(),
+                Select.timeout(ChronoUnit.FOREVER.getDuration()).map(x -> "timed out")));
+        awaitParked(selecting.thread());
+        ch.send("value");
+        assertEquals("value", selecting.get());
     }
 
     @Test

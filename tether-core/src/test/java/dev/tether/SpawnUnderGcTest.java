@@ -28,7 +28,7 @@ class SpawnUnderGcTest {
             while (!stop.get()) System.gc();
         });
         AtomicInteger ran = new AtomicInteger();
-        int spawns = 3_000;
+        int spawns = 500;
         try (TaskScope scope = TaskScope.open()) {
             for (int i = 0; i < spawns; i++) {
                 scope.go(ran::incrementAndGet).join();
