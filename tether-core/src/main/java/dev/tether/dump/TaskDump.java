@@ -31,11 +31,12 @@ import java.util.Objects;
  * #	created by com.example.Search.process	Search.java:58
  * #	owner scope 3
  * </pre>
- * A group is first formed cheaply from what the registry records — wait reason, creation site, state — and then
- * checked against real stacks. When there are at most {@value #EXACT_LIMIT} tasks every stack is read and the
- * groups are exact, as Go's are. Above that, reading every stack would take seconds (about 10 µs each), so each
- * group's stacks are <em>sampled</em> ({@value #SAMPLES} per group); if the samples disagree the group says so and
- * shows each variant with its share of the samples. This keeps a dump of a million tasks well under a second.
+ * When there are at most {@value #EXACT_LIMIT} live tasks every stack is read and tasks are grouped by stack,
+ * creation site and wait reason: exact, as Go's groups are. Above that, reading every stack would take seconds
+ * (about 10 µs each), so the groups come from what the registry records — wait reason, state, creation site
+ * ({@link TaskRegistry#groups(int)}) — and each group's stacks are <em>sampled</em> ({@value #SAMPLES} per group). If
+ * the samples disagree the group says so and shows each variant with its share of the samples, its count marked as
+ * an estimate. A dump of a million tasks takes tens of milliseconds.
  *
  * <h2>Full</h2>
  * Every task with its whole stack, in Go's {@code debug=2} layout:
