@@ -30,8 +30,13 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
-        int calls = args.length > 0 ? Integer.parseInt(args[0]) : 500;
-        if (calls < 1) throw new IllegalArgumentException("number of calls must be >= 1, was " + calls);
+        int calls = 500;
+        if (args.length > 1 || (args.length == 1 && !args[0].matches("[1-9][0-9]{0,6}"))) {
+            System.err.println("usage: ./tether demo [CALLS]   (CALLS: concurrent calls per version, 1 to 9999999;"
+                    + " default 500), got: " + String.join(" ", args));
+            System.exit(2);
+        }
+        if (args.length == 1) calls = Integer.parseInt(args[0]);
         System.out.println("Tether demo: the forgotten sender");
         System.out.println("process(term) waits " + ForgottenSender.TIMEOUT.toMillis() + " ms for a "
                 + ForgottenSender.SEARCH_TIME.toMillis() + " ms search running in a task owned by a long-lived"
