@@ -41,6 +41,7 @@ public final class Task<T> {
     /** A task body with no result. */
     @FunctionalInterface
     public interface Body {
+        /** Runs the task's work; what it throws is the task's failure (see {@link Task#join()}). */
         void run() throws Exception;
     }
 

@@ -112,6 +112,7 @@ public final class TaskInfo {
         return Optional.ofNullable(name);
     }
 
+    /** What the task was doing at the snapshot: runnable, waiting, or unreachable (a proven leak). */
     public State state() {
         return state;
     }
