@@ -58,10 +58,24 @@ public final class Channel<T> implements Iterable<T> {
     private final Waiter.Queue senders = new Waiter.Queue();
     private final Waiter.Queue receivers = new Waiter.Queue();
     private volatile boolean closed;
+    /** How blocked sends and receives show in dumps, and the id they wait on; a pool's queue names itself. */
+    private final WaitReason sendReason, receiveReason;
+    private final long waitOn;
 
     private Channel(int capacity) {
+        this(capacity, WaitReason.CHAN_SEND, WaitReason.CHAN_RECEIVE, 0);
+    }
+
+    /**
+     * A channel whose blocked operations show in dumps as {@code sendReason}/{@code receiveReason}, waiting on
+     * {@code on} (0: on this channel). A worker pool's job queue uses this to name itself.
+     */
+    Channel(int capacity, WaitReason sendReason, WaitReason receiveReason, long on) {
         this.id = IDS.incrementAndGet();
         this.buffer = capacity == 0 ? null : new Object[capacity];
+        this.sendReason = sendReason;
+        this.receiveReason = receiveReason;
+        this.waitOn = on == 0 ? id : on;
     }
 
     /** A rendezvous channel: each send waits for a receiver. Go's {@code make(chan T)}. */
@@ -121,7 +135,7 @@ public final class Channel<T> implements Iterable<T> {
         } finally {
             lock.unlock();
         }
-        int s = Blocking.await(node.waiter, WaitReason.CHAN_SEND, id, this, 0L, null);
+        int s = Blocking.await(node.waiter, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
             if (node.item == Waiter.Node.CLOSED) throw closedForSend();
             return;
@@ -148,7 +162,7 @@ public final class Channel<T> implements Iterable<T> {
         } finally {
             lock.unlock();
         }
-        int s = Blocking.await(node.waiter, WaitReason.CHAN_RECEIVE, id, this, 0L, null);
+        int s = Blocking.await(node.waiter, receiveReason, waitOn, this, 0L, null);
         if (s == 0) return valueOrThrow(node.item);
         unlink(node, false);
         throw Blocking.abandoned(s);

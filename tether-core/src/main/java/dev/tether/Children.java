@@ -16,10 +16,18 @@ final class Children {
      * (a single field, overwritten by the second closer, left the first parked forever).
      */
     private final ArrayList<Thread> awaiting = new ArrayList<>(1);
+    /** Run after each task's exit, outside the lock; null for none. */
+    private final Runnable onExit;
 
     /** {@code owner}'s toString names the owner in error messages. */
     Children(Object owner) {
+        this(owner, null);
+    }
+
+    /** Same, running {@code onExit} (if not null) each time a task exits, after it stopped counting as live. */
+    Children(Object owner, Runnable onExit) {
         this.describedOwner = owner;
+        this.onExit = onExit;
     }
 
     /** Admits one more task. @throws IllegalStateException if the owner has finished */
@@ -32,12 +40,12 @@ final class Children {
     }
 
     void exit() {
-        Thread[] ws;
+        Thread[] ws = null;
         synchronized (this) {
-            if (--live > 0 || awaiting.isEmpty()) return;
-            ws = awaiting.toArray(new Thread[0]);
+            if (--live == 0 && !awaiting.isEmpty()) ws = awaiting.toArray(new Thread[0]);
         }
-        for (Thread w : ws) LockSupport.unpark(w);
+        if (ws != null) for (Thread w : ws) LockSupport.unpark(w);
+        if (onExit != null) onExit.run();
     }
 
     synchronized int live() {

@@ -79,6 +79,11 @@ public final class Task<T> {
     private boolean notStarted;
     /** True if the context was cancelled (other than by the task's own end) before the body ended. */
     private boolean cancelled;
+    /**
+     * Set by the body's own thread when its failure is what cancelled its context (a {@link Group}'s first
+     * failure): the task then reports that failure, not a cancellation.
+     */
+    boolean failureCancelled;
     /** Threads in join(); guarded by this. */
     private Waiter.Queue joiners;
 
@@ -224,7 +229,7 @@ public final class Task<T> {
             // cancelled. (Not "err != FINISHED": the owner task's end propagates that same shared FINISHED instance
             // to this context, and a task cancelled because its owner finished must join with CancelledException,
             // not report the InterruptedException its body got as a failure.)
-            if (context.isDone()) cancelled = true;
+            if (context.isDone() && !failureCancelled) cancelled = true;
             Children c = children;
             if (c != null) c.close();
             context.cancelWith(FINISHED);

@@ -30,22 +30,27 @@ public final class TaskInfo {
     }
 
     /**
-     * An owner of tasks: a {@link TaskScope}, or a task that spawned other tasks.
+     * An owner of tasks: a {@link TaskScope}, a {@link Group}, a {@link WorkerPool}, or a task that spawned other
+     * tasks.
      *
-     * @param kind   scope or task
+     * @param kind   what kind of owner
      * @param id     the scope's or task's id (tasks and scopes share one sequence)
      * @param name   the name given at creation, or null
      * @param site   where the scope was opened or the task spawned, or null if unknown
      * @param parent the owner's own owner, or null at the top of the chain
      */
     public record Owner(Kind kind, long id, String name, StackTraceElement site, Owner parent) {
-        /** The two kinds of owner. */
-        public enum Kind { TASK, SCOPE }
+        /** The kinds of owner. */
+        public enum Kind {
+            TASK, SCOPE, GROUP, POOL;
 
-        /** Go-style short form, e.g. {@code task 17} or {@code scope 3}. */
+            private final String label = name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Go-style short form, e.g. {@code task 17}, {@code scope 3}, {@code group 8} or {@code pool 5}. */
         @Override
         public String toString() {
-            return (kind == Kind.TASK ? "task " : "scope ") + id;
+            return kind.label + " " + id;
         }
     }
 
@@ -98,7 +103,9 @@ public final class TaskInfo {
             case CHAN_SEND, CHAN_RECEIVE -> "chan " + on;
             case TASK_JOIN -> "task " + on;
             case SCOPE_CLOSE -> "scope " + on;
-            case SELECT, CHILDREN -> null;
+            case GROUP_SLOT, GROUP_WAIT -> "group " + on;
+            case POOL_SUBMIT, POOL_IDLE -> "pool " + on;
+            case SELECT, CHILDREN, WAIT_GROUP -> null;
         };
     }
 

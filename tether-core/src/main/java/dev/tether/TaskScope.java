@@ -27,12 +27,21 @@ public final class TaskScope implements AutoCloseable {
     private final Children children;
     private final TaskInfo.Owner info;
 
-    private TaskScope(Context parent, String name) {
+    /**
+     * The owner behind a scope, a {@link Group} or a {@link WorkerPool}: {@code kind} is how dumps name it
+     * ({@code scope 3}, {@code group 8}, {@code pool 5}). {@code onExit}, if not null, runs each time one of its
+     * tasks has finished, whether or not its body ran.
+     */
+    TaskScope(TaskInfo.Owner.Kind kind, Context parent, String name, Runnable onExit) {
         this.context = parent.withCancel();
         TaskRecord opener = Task.currentRecord();
-        this.info = new TaskInfo.Owner(TaskInfo.Owner.Kind.SCOPE, Task.nextId(), name,
+        this.info = new TaskInfo.Owner(kind, Task.nextId(), name,
                 CreationSites.caller(), opener == null ? null : opener.asOwner());
-        this.children = new Children("scope " + info.id());
+        this.children = new Children(info, onExit);
+    }
+
+    private TaskScope(Context parent, String name) {
+        this(TaskInfo.Owner.Kind.SCOPE, parent, name, null);
     }
 
     /** Opens a scope whose context derives from {@link Context#current()}. */
@@ -65,23 +74,39 @@ public final class TaskScope implements AutoCloseable {
      * @throws IllegalStateException if the scope is closed
      */
     public <T> Task<T> go(Callable<? extends T> body) {
-        return Task.spawn(context, children, info, null, body, body);
+        return spawn(null, body, body);
     }
 
     /** Same as {@link #go(Callable)} for a body with no result. */
     public Task<Void> go(Task.Body body) {
-        return Task.spawn(context, children, info, null, Task.asCallable(body), body);
+        return spawn(null, Task.asCallable(body), body);
     }
 
     /** Same as {@link #go(Callable)}, naming the task (and its thread) {@code name}. */
     public <T> Task<T> go(String name, Callable<? extends T> body) {
-        return Task.spawn(context, children, info, Objects.requireNonNull(name, "name"), body, body);
+        return spawn(Objects.requireNonNull(name, "name"), body, body);
     }
 
     /** Same as {@link #go(Task.Body)}, naming the task (and its thread) {@code name}. */
     public Task<Void> go(String name, Task.Body body) {
         Objects.requireNonNull(name, "name");
-        return Task.spawn(context, children, info, name, Task.asCallable(body), body);
+        return spawn(name, Task.asCallable(body), body);
+    }
+
+    /**
+     * Spawns {@code body} as a task of this scope; {@code userBody} is what the user passed (its class keys the
+     * creation-site cache), which differs from {@code body} when a wrapper adds bookkeeping around it.
+     */
+    <T> Task<T> spawn(String name, Callable<? extends T> body, Object userBody) {
+        return Task.spawn(context, children, info, name, body, userBody);
+    }
+
+    TaskInfo.Owner info() {
+        return info;
+    }
+
+    CancelContext cancelContext() {
+        return context;
     }
 
     /** The scope's context: done when the scope is cancelled or closed, or its parent context is done. */
@@ -113,12 +138,12 @@ public final class TaskScope implements AutoCloseable {
     @Override
     public void close() {
         children.close();
-        context.cancel(new CancelledException("scope " + info.id() + " closed", null));
+        context.cancel(new CancelledException(info + " closed", null));
         children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 
     @Override
     public String toString() {
-        return "scope " + info.id() + (info.name() == null ? "" : " \"" + info.name() + "\"");
+        return info + (info.name() == null ? "" : " \"" + info.name() + "\"");
     }
 }

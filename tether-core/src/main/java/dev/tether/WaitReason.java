@@ -7,7 +7,12 @@ enum WaitReason {
     SELECT("select"),
     TASK_JOIN("task join"),
     SCOPE_CLOSE("scope close"),
-    CHILDREN("wait children");
+    CHILDREN("wait children"),
+    GROUP_SLOT("group slot"),
+    GROUP_WAIT("group wait"),
+    WAIT_GROUP("sync.WaitGroup.Wait"),
+    POOL_SUBMIT("pool submit"),
+    POOL_IDLE("pool idle");
 
     final String label;
 

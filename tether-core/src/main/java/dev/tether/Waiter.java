@@ -67,6 +67,11 @@ final class Waiter {
         return STATE.compareAndSet(this, WAITING, outcome);
     }
 
+    /** Wakes the thread of a waiter this caller claimed. */
+    void wake() {
+        LockSupport.unpark(thread);
+    }
+
     /** Claims the waiter and wakes its thread; returns false if somebody claimed it first. */
     boolean claimAndWake(int outcome) {
         if (tryClaim(outcome)) {
