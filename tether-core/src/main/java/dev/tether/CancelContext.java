@@ -21,7 +21,7 @@ import java.util.concurrent.ScheduledFuture;
  * work list, so a deep chain of contexts cannot overflow the stack. A child that closes itself later finds its
  * parent already done and leaves the detached list alone; a child created under a done parent is born done.
  */
-public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext {
+public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext, HookContext {
 
     private final Context parent;
     /** The nearest cancellable ancestor, whose children list holds this context; null if none. */

@@ -83,8 +83,9 @@ public final class Select {
                     otherwise = i;
                 }
                 case TimeoutClause t -> {
-                    if (t.nanos < timeoutNanos) {
-                        timeoutNanos = t.nanos;
+                    long r = t.remaining();
+                    if (r < timeoutNanos) {
+                        timeoutNanos = r;
                         timeout = i;
                     }
                 }
@@ -258,7 +259,12 @@ public final class Select {
     public static Clause<Void> timeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-        return new TimeoutClause(Context.saturatedNanos(timeout));
+        return new TimeoutClause(Context.saturatedNanos(timeout), false);
+    }
+
+    /** A clause that becomes ready at {@code deadline}, a {@link System#nanoTime()} value, yielding null. */
+    static Clause<Void> deadline(long deadline) {
+        return new TimeoutClause(deadline, true);
     }
 
     /** Go's {@code default}: a clause chosen, yielding null, when no other clause is ready; the select never blocks. */
@@ -315,10 +321,20 @@ public final class Select {
     }
 
     static final class TimeoutClause extends Clause<Void> {
-        final long nanos;
+        /** A duration, or a {@link System#nanoTime()} deadline if {@link #absolute}. */
+        private final long nanos;
+        private final boolean absolute;
 
-        TimeoutClause(long nanos) {
+        TimeoutClause(long nanos, boolean absolute) {
             this.nanos = nanos;
+            this.absolute = absolute;
+        }
+
+        /** Nanoseconds from now until the clause is ready, never negative. */
+        long remaining() {
+            if (!absolute) return nanos;
+            long r = nanos - System.nanoTime();
+            return r > 0 ? r : 0;
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one timer thread behind context deadlines. Cancelled timers are removed at once
+ * The one timer thread behind context deadlines, tickers and timers. Cancelled timers are removed at once
  * ({@code removeOnCancelPolicy}), and the thread ends after a second with nothing scheduled, so a process whose
  * contexts are all finished has no Tether timer and no Tether thread left.
  */
@@ -32,6 +32,11 @@ final class Timers {
     /** Runs {@code action} on the timer thread after {@code delayNanos}; it must be quick and must not block. */
     static ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
         return Holder.EXECUTOR.schedule(action, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code action} on the timer thread every {@code periodNanos}; it must be quick and must not block. */
+    static ScheduledFuture<?> scheduleAtFixedRate(Runnable action, long periodNanos) {
+        return Holder.EXECUTOR.scheduleAtFixedRate(action, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Timers currently scheduled (for tests that check nothing is left behind). */
