@@ -82,7 +82,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      */
     public final void cancel(Throwable cause) {
         if (err != null) return;
-        CancelledException e = new CancelledException("context canceled", cause);
+        CancelledException e = CancelledException.stackless("context canceled", cause);
         if (cancelTree(e, cause)) detachFromParent();
     }
 
@@ -163,7 +163,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     }
 
     private static DeadlineExceededException expired() {
-        return new DeadlineExceededException("context deadline exceeded", null);
+        return new DeadlineExceededException.Stackless("context deadline exceeded");
     }
 
     /** Links {@code child} under this context; false if this context is already done. */

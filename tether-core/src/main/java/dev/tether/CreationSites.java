@@ -45,6 +45,15 @@ final class CreationSites {
         return e;
     }
 
+    /**
+     * Where a scope, group or pool is being opened: recorded only with {@code -Dtether.exactCreationSites=true}.
+     * An owner has no lambda class to cache the site by, and the stack walk would cost more than opening it; its
+     * tasks' creation sites, which dumps show, are recorded either way.
+     */
+    static StackTraceElement ownerSite() {
+        return EXACT ? caller() : null;
+    }
+
     /** The first frame outside package {@code dev.tether} (not its subpackages), or null if there is none. */
     static StackTraceElement caller() {
         StackWalker.StackFrame f = WALKER.walk(s -> s

@@ -49,17 +49,7 @@ public final class Task<T> {
     private static final AtomicLong IDS = new AtomicLong();
 
     /** The task-end cancellation of a task's own context: shared and stackless, since every task ends this way. */
-    private static final CancelledException FINISHED = new CancelledException("owner finished", null) {
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-
-        @Override
-        CancelledException copy(Throwable cause) {
-            return new CancelledException(getMessage(), cause);
-        }
-    };
+    private static final CancelledException FINISHED = CancelledException.stackless("owner finished", null);
 
     final TaskRecord record;
     final TaskContext context;

@@ -36,7 +36,8 @@ public final class TaskInfo {
      * @param kind   what kind of owner
      * @param id     the scope's or task's id (tasks and scopes share one sequence)
      * @param name   the name given at creation, or null
-     * @param site   where the scope was opened or the task spawned, or null if unknown
+     * @param site   where the task was spawned, or null if unknown; for a scope, group or pool, where it was opened,
+     *               recorded only with {@code -Dtether.exactCreationSites=true} (else null: see {@link TaskScope})
      * @param parent the owner's own owner, or null at the top of the chain
      */
     public record Owner(Kind kind, long id, String name, StackTraceElement site, Owner parent) {

@@ -36,7 +36,7 @@ public final class TaskScope implements AutoCloseable {
         this.context = parent.withCancel();
         TaskRecord opener = Task.currentRecord();
         this.info = new TaskInfo.Owner(kind, Task.nextId(), name,
-                CreationSites.caller(), opener == null ? null : opener.asOwner());
+                CreationSites.ownerSite(), opener == null ? null : opener.asOwner());
         this.children = new Children(info, onExit);
     }
 
@@ -138,7 +138,7 @@ public final class TaskScope implements AutoCloseable {
     @Override
     public void close() {
         children.close();
-        context.cancel(new CancelledException(info + " closed", null));
+        context.cancelWith(CancelledException.stackless(info + " closed", null));
         children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 

@@ -135,12 +135,7 @@ public final class Timer implements AutoCloseable {
         lifetime.cancelWith(FIRED); // releases the registration with the owner's context
     }
 
-    private static final CancelledException FIRED = new CancelledException("timer fired", null) {
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    };
+    private static final CancelledException FIRED = CancelledException.stackless("timer fired", null);
 
     /** Also the lifetime's hook, run when the owner's context ends. True if this call stopped the timer. */
     private boolean stopBeforeFiring() {
