@@ -6,16 +6,28 @@ import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 import dev.tether.TaskScope;
 import dev.tether.dump.TaskDump;
+import dev.tether.examples.checkout.CheckoutScenario;
+import dev.tether.examples.checkout.CheckoutServer;
+import dev.tether.examples.checkout.LoadDriver;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@code ./tether demo}: runs each version of the forgotten sender many times, concurrently, and shows what it
- * leaves behind — the live task count before and after, and the grouped dump.
+ * {@code ./tether demo}: runs each version of the forgotten sender many times, concurrently, then loads each variant
+ * of the checkout service with impatient clients, and shows what each leaves behind: the live task count before and
+ * after, and the grouped dump.
  */
 public final class Demo {
+    /** Checkout requests per variant, how many in flight at once, and the deadline each states. */
+    private static final int CHECKOUT_REQUESTS = 2000;
+    private static final int CHECKOUT_CONCURRENCY = 16; // sized for a small machine: more only queues for the CPU
+    private static final Duration CHECKOUT_DEADLINE = Duration.ofMillis(40);
+    /** How many groups of a checkout dump to print. */
+    private static final int DUMP_GROUPS = 4;
+
     private Demo() {
     }
 
@@ -44,6 +56,47 @@ public final class Demo {
         show("leaky: unbuffered channel", run(ForgottenSender::processLeaky, calls));
         show("fixed: buffer of one", run(ForgottenSender::processBuffered, calls));
         show("fixed: cancellation-aware send", run(ForgottenSender::processCancellable, calls));
+        checkout();
+    }
+
+    private static void checkout() throws Exception {
+        System.out.println();
+        System.out.println("Tether demo: the checkout service");
+        System.out.println("POST /checkout on 127.0.0.1 asks risk, inventory and promotions concurrently (simulated;"
+                + " about 8% of calls take 150-400 ms). " + CHECKOUT_REQUESTS + " requests per variant, "
+                + CHECKOUT_CONCURRENCY + " at a time, each stating a " + CHECKOUT_DEADLINE.toMillis()
+                + " ms deadline. The server is stopped before the count.");
+        show("leaky: detached children sending on unbuffered channels", CheckoutScenario.run(
+                CheckoutServer.Variant.LEAKY, new LoadDriver.Plan("leaky", CHECKOUT_REQUESTS, CHECKOUT_CONCURRENCY,
+                        CHECKOUT_DEADLINE)));
+        int reclaimed = CheckoutScenario.reclaimLeakySenders(Duration.ofSeconds(10));
+        System.out.printf("interrupting the %d leaky senders found with TaskRegistry.snapshot(): %d live tasks%n",
+                reclaimed, TaskRegistry.count());
+        show("fixed: a group bound to the request context, limit 3", CheckoutScenario.run(
+                CheckoutServer.Variant.FIXED, new LoadDriver.Plan("fixed", CHECKOUT_REQUESTS, CHECKOUT_CONCURRENCY,
+                        CHECKOUT_DEADLINE)));
+    }
+
+    private static void show(String title, CheckoutScenario.Outcome o) {
+        System.out.println();
+        System.out.println("== " + title + " ==");
+        System.out.println("clients: " + o.load());
+        System.out.println("server answered: " + o.answered() + " (by status)");
+        if (o.variant() == CheckoutServer.Variant.LEAKY) {
+            System.out.println("replies the handlers stopped waiting for: " + o.abandonedReplies());
+        }
+        System.out.printf("live tasks before: %d, after: %d (%+d)%n", o.before(), o.after(), o.after() - o.before());
+        System.out.println("grouped dump of what is left:");
+        System.out.print(topGroups(o.dump(), DUMP_GROUPS).indent(2));
+    }
+
+    /** The dump's header and its first {@code n} groups (the largest), and how many were left out. */
+    static String topGroups(String dump, int n) {
+        String[] parts = dump.split("\n\n");
+        StringBuilder sb = new StringBuilder(parts[0].strip()).append('\n');
+        for (int i = 1; i < parts.length && i <= n; i++) sb.append('\n').append(parts[i].strip()).append('\n');
+        if (parts.length - 1 > n) sb.append("\n(").append(parts.length - 1 - n).append(" smaller groups left out)\n");
+        return sb.toString();
     }
 
     private static void show(String title, Outcome o) {
