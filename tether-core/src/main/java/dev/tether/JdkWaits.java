@@ -3,10 +3,23 @@ package dev.tether;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Names the JDK wait a thread is in: cheaply from its park blocker and state, or exactly from its stack.
+ * Names the JDK wait a thread is in, in the words Tether's dumps use ({@code "queue put"}, {@code "latch await"},
+ * {@code "lock"}, {@code "sleep"}, {@code "IO wait"}, ...): cheaply from its park blocker and state, or exactly from
+ * its stack. Public so that tools looking at raw threads (the test verifier, the production detector) describe
+ * them as the registry describes tasks.
  */
-final class JdkWaits {
+public final class JdkWaits {
     private JdkWaits() {
+    }
+
+    /**
+     * The wait of thread {@code t}, whose stack (taken just before or after) is {@code stack}: named from the stack
+     * if a known JDK wait is there, else from the park blocker and state. Null if {@code t} is not waiting.
+     */
+    public static String describe(Thread t, StackTraceElement[] stack) {
+        String s = t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING
+                ? fromStack(stack) : null;
+        return s != null ? s : fromBlocker(t);
     }
 
     /** A name for the wait of {@code t} from its state and park blocker; null if it is not waiting. */

@@ -1,0 +1,75 @@
+package dev.tether.test;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Every live thread of the JVM, virtual ones included.
+ *
+ * <p>{@code Thread.getAllStackTraces()} and {@code ThreadGroup.enumerate} list platform threads only. The JDK does
+ * track virtual threads, in its <em>thread containers</em> (the tree its own thread dumps walk: the root container,
+ * one per {@code newThreadPerTaskExecutor}, one per {@code StructuredTaskScope}), but that tree is internal
+ * ({@code jdk.internal.vm}) and needs {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}. Without the
+ * export, only platform threads are listed here, and callers add the Tether tasks they learn of from the registry.
+ * With {@code -Djdk.trackAllThreads=false}, the JDK itself forgets virtual threads started outside executors and
+ * scopes, and so does this.
+ */
+final class LiveThreads {
+    private LiveThreads() {
+    }
+
+    /** ThreadContainers.root(), ThreadContainer.threads() and children(); null if jdk.internal.vm is closed. */
+    private static final MethodHandle ROOT, THREADS, CHILDREN;
+
+    static {
+        MethodHandle root = null, threads = null, children = null;
+        try {
+            Class<?> containers = Class.forName("jdk.internal.vm.ThreadContainers");
+            Class<?> container = Class.forName("jdk.internal.vm.ThreadContainer");
+            MethodHandles.Lookup lookup = MethodHandles.lookup(); // publicLookup cannot use a qualified export
+            root = lookup.findStatic(containers, "root", MethodType.methodType(container));
+            threads = lookup.findVirtual(container, "threads", MethodType.methodType(Stream.class));
+            children = lookup.findVirtual(container, "children", MethodType.methodType(Stream.class));
+            root.invoke(); // fails here if the package is not exported to us
+        } catch (Throwable e) {
+            root = null;
+        }
+        ROOT = root;
+        THREADS = threads;
+        CHILDREN = children;
+    }
+
+    /** True if raw virtual threads are visible. */
+    static boolean seesVirtualThreads() {
+        return ROOT != null;
+    }
+
+    /** Every live thread now: all platform threads, and virtual threads when {@link #seesVirtualThreads()}. */
+    static List<Thread> all() {
+        Set<Thread> out = new HashSet<>();
+        if (ROOT != null) {
+            try {
+                walk(ROOT.invoke(), out);
+            } catch (Throwable e) {
+                throw new IllegalStateException("walking the JDK's thread containers failed", e);
+            }
+        } else {
+            out.addAll(Thread.getAllStackTraces().keySet());
+        }
+        out.removeIf(t -> !t.isAlive());
+        return new ArrayList<>(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void walk(Object container, Set<Thread> out) throws Throwable {
+        ((Stream<Thread>) THREADS.invoke(container)).forEach(out::add);
+        List<Object> kids = ((Stream<Object>) CHILDREN.invoke(container)).toList();
+        for (Object k : kids) walk(k, out);
+    }
+}
