@@ -24,6 +24,7 @@ public final class LeakExtension implements BeforeEachCallback, AfterEachCallbac
     public void beforeEach(ExtensionContext context) {
         Blame prev = Blame.enter(SuiteLeakExtension.testPath(context), context.getUniqueId());
         context.getStore(NS).put("prev", prev == null ? NONE : prev);
+        context.getStore(NS).put("minId", ThreadIds.next());
     }
 
     private static final Object NONE = new Object();
@@ -33,7 +34,7 @@ public final class LeakExtension implements BeforeEachCallback, AfterEachCallbac
         Object prev = context.getStore(NS).remove("prev");
         Blame.restore(prev instanceof Blame b ? b : null);
         List<LeakOption> options = new ArrayList<>();
-        options.add(LeakOption.onlyTest(context.getUniqueId()));
+        options.add(LeakOption.onlyTest(context.getUniqueId(), context.getStore(NS).remove("minId", Long.class)));
         VerifyNoLeaks config = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), VerifyNoLeaks.class)
                 .or(() -> AnnotationSupport.findAnnotation(context.getRequiredTestClass(), VerifyNoLeaks.class))
                 .orElse(null);

@@ -1,10 +1,7 @@
 package dev.tether.test;
 
 import java.time.Duration;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -26,15 +23,22 @@ public final class LeakOption {
     final Kind kind;
     final String frame;
     final Pattern name;
-    final Set<Thread> current;
+    final ThreadIds current;
+    /** For {@link Kind#ONLY_TEST}: the first thread id the test can have created. */
+    final long minId;
     final Duration wait;
 
-    private LeakOption(Kind kind, String frame, Pattern name, Set<Thread> current, Duration wait) {
+    private LeakOption(Kind kind, String frame, Pattern name, ThreadIds current, Duration wait) {
+        this(kind, frame, name, current, wait, 0);
+    }
+
+    private LeakOption(Kind kind, String frame, Pattern name, ThreadIds current, Duration wait, long minId) {
         this.kind = kind;
         this.frame = frame;
         this.name = name;
         this.current = current;
         this.wait = wait;
+        this.minId = minId;
     }
 
     /** Ignores threads blocked in {@code function} (their top frame), e.g. {@code "com.example.Poller.run"}. */
@@ -75,9 +79,9 @@ public final class LeakOption {
      * the start of a test and pass it at the end.
      */
     public static LeakOption ignoreCurrent() {
-        Set<Thread> now = Collections.newSetFromMap(new IdentityHashMap<>());
-        now.addAll(LiveThreads.all());
-        Leaks.tetherThreads(now);
+        ThreadIds now = new ThreadIds();
+        LiveThreads.forEach(t -> now.add(t.threadId()));
+        Leaks.tetherThreads(t -> now.add(t.threadId()));
         return new LeakOption(Kind.CURRENT, null, null, now, null);
     }
 
@@ -103,7 +107,16 @@ public final class LeakOption {
 
     /** Only threads blamed on the test or container with this JUnit unique id, or on tests within it. */
     static LeakOption onlyTest(String uniqueId) {
-        return new LeakOption(Kind.ONLY_TEST, Objects.requireNonNull(uniqueId), null, null, null);
+        return onlyTest(uniqueId, 0);
+    }
+
+    /**
+     * Same as {@link #onlyTest(String)}, for a test or container which started
+     * when the next thread id was {@code minId} ({@link ThreadIds#next()}): threads with smaller ids were created
+     * before it and cannot carry its blame, so they are skipped without reading their blame.
+     */
+    static LeakOption onlyTest(String uniqueId, long minId) {
+        return new LeakOption(Kind.ONLY_TEST, Objects.requireNonNull(uniqueId), null, null, null, minId);
     }
 
     private static String checkFrame(String function) {

@@ -7,12 +7,11 @@ import dev.tether.TaskRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
@@ -107,10 +106,16 @@ public final class Leaks {
     /** Parsed options. */
     private static final class Config {
         final List<LeakOption> ignores = new ArrayList<>();
-        final Set<Thread> current = Collections.newSetFromMap(new IdentityHashMap<>());
+        final List<ThreadIds> current = new ArrayList<>(1);
         Duration maxWait = DEFAULT_MAX_WAIT;
         boolean defaults = true;
         String onlyTest;
+        long minId;
+
+        boolean inBaseline(long id) {
+            for (ThreadIds ids : current) if (ids.contains(id)) return true;
+            return false;
+        }
 
         Config(LeakOption[] options) {
             boolean waitGiven = false;
@@ -123,8 +128,11 @@ public final class Leaks {
                         maxWait = o.wait;
                     }
                     case NO_DEFAULTS -> defaults = false;
-                    case CURRENT -> current.addAll(o.current);
-                    case ONLY_TEST -> onlyTest = o.frame;
+                    case CURRENT -> current.add(o.current);
+                    case ONLY_TEST -> {
+                        onlyTest = o.frame;
+                        minId = o.minId;
+                    }
                     default -> ignores.add(o);
                 }
             }
@@ -134,21 +142,24 @@ public final class Leaks {
     private static List<LeakedThread> scan(Config c) {
         Map<Thread, TaskInfo> tasks = new IdentityHashMap<>();
         for (TaskInfo i : TaskRegistry.snapshot()) i.thread().ifPresent(t -> tasks.put(t, i));
-        Set<Thread> threads = Collections.newSetFromMap(new IdentityHashMap<>());
-        threads.addAll(LiveThreads.all());
-        threads.addAll(tasks.keySet());
         Thread me = Thread.currentThread();
         List<LeakedThread> leaks = new ArrayList<>();
-        for (Thread t : threads) {
-            if (t == me || c.current.contains(t) || !t.isAlive()) continue;
+        Consumer<Thread> check = t -> {
+            long id = t.threadId();
+            if (t == me || id < c.minId || c.inBaseline(id) || !t.isAlive()) return;
             Blame blame = Blame.of(t);
-            if (c.onlyTest != null && (blame == null || !blame.isWithin(c.onlyTest))) continue;
+            if (c.onlyTest != null && (blame == null || !blame.isWithin(c.onlyTest))) return;
             String name = t.getName();
-            if (c.defaults && ignoredByDefault(t, name)) continue;
-            if (ignoredByName(c, name)) continue;
+            if (c.defaults && ignoredByDefault(t, name)) return;
+            if (ignoredByName(c, name)) return;
             LeakedThread l = describe(t, tasks.get(t), blame);
-            if (l == null || ignoredByFrames(c, l) || (c.defaults && idleCommonPoolWorker(name, l))) continue;
+            if (l == null || ignoredByFrames(c, l) || (c.defaults && idleCommonPoolWorker(name, l))) return;
             leaks.add(l);
+        };
+        LiveThreads.forEach(check);
+        // Without the JDK's thread containers, virtual threads are invisible: add the Tether tasks'.
+        if (!LiveThreads.seesVirtualThreads()) {
+            for (Thread t : tasks.keySet()) if (t.isVirtual()) check.accept(t);
         }
         return leaks;
     }
@@ -234,9 +245,9 @@ public final class Leaks {
     private static final Set<String> PRIVATE_WAIT_HELPERS = Set.of("xfer", "xferLifo", "awaitMatch",
             "awaitDone", "waitingGet", "timedGet", "awaitWork");
 
-    /** Adds the threads of live Tether tasks to {@code out}. */
-    static void tetherThreads(Collection<Thread> out) {
-        for (TaskInfo i : TaskRegistry.snapshot()) i.thread().ifPresent(out::add);
+    /** Calls {@code action} with the thread of every live Tether task. */
+    static void tetherThreads(Consumer<Thread> action) {
+        for (TaskInfo i : TaskRegistry.snapshot()) i.thread().ifPresent(action);
     }
 
     static String human(Duration d) {

@@ -4,9 +4,11 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -50,26 +52,50 @@ final class LiveThreads {
         return ROOT != null;
     }
 
-    /** Every live thread now: all platform threads, and virtual threads when {@link #seesVirtualThreads()}. */
-    static List<Thread> all() {
-        Set<Thread> out = new HashSet<>();
+    /**
+     * Calls {@code action} once for every live thread now: all platform threads, and virtual threads when
+     * {@link #seesVirtualThreads()}. Collects nothing, so that a check over ten thousand threads allocates little.
+     */
+    static void forEach(Consumer<Thread> action) {
         if (ROOT != null) {
             try {
-                walk(ROOT.invoke(), out);
+                walk(ROOT.invoke(), action, Collections.newSetFromMap(new IdentityHashMap<>()));
+            } catch (RuntimeException | Error e) {
+                throw e;
             } catch (Throwable e) {
                 throw new IllegalStateException("walking the JDK's thread containers failed", e);
             }
         } else {
-            out.addAll(Thread.getAllStackTraces().keySet());
+            platformThreads(action);
         }
-        out.removeIf(t -> !t.isAlive());
-        return new ArrayList<>(out);
     }
 
+    /** Every live thread now, as {@link #forEach}. */
+    static List<Thread> all() {
+        List<Thread> out = new ArrayList<>();
+        forEach(out::add);
+        return out;
+    }
+
+    /** All live platform threads, from the root thread group: no stacks taken, unlike getAllStackTraces. */
+    private static void platformThreads(Consumer<Thread> out) {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) root = root.getParent();
+        Thread[] ts;
+        int n;
+        do {
+            ts = new Thread[root.activeCount() + 16];
+            n = root.enumerate(ts, true);
+        } while (n == ts.length); // grew meanwhile: retry with room
+        for (int i = 0; i < n; i++) out.accept(ts[i]);
+    }
+
+    /** Visits the threads of {@code container} and its descendants, each container once. */
     @SuppressWarnings("unchecked")
-    private static void walk(Object container, Set<Thread> out) throws Throwable {
-        ((Stream<Thread>) THREADS.invoke(container)).forEach(out::add);
+    private static void walk(Object container, Consumer<Thread> action, Set<Object> seen) throws Throwable {
+        if (!seen.add(container)) return;
+        ((Stream<Thread>) THREADS.invoke(container)).forEach(action);
         List<Object> kids = ((Stream<Object>) CHILDREN.invoke(container)).toList();
-        for (Object k : kids) walk(k, out);
+        for (Object k : kids) walk(k, action, seen);
     }
 }

@@ -41,6 +41,7 @@ public final class SuiteLeakExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        context.getStore(NS).put("minId", ThreadIds.next());
         enter(context);
     }
 
@@ -59,7 +60,8 @@ public final class SuiteLeakExtension implements BeforeAllCallback, AfterAllCall
         exit(context);
         Duration wait = context.getConfigurationParameter(MAX_WAIT_KEY, Long::parseLong).map(Duration::ofMillis)
                 .orElse(Leaks.DEFAULT_MAX_WAIT);
-        LeakReport r = Leaks.find(LeakOption.onlyTest(context.getUniqueId()), LeakOption.maxWait(wait));
+        long minId = context.getStore(NS).get("minId", Long.class);
+        LeakReport r = Leaks.find(LeakOption.onlyTest(context.getUniqueId(), minId), LeakOption.maxWait(wait));
         if (!r.isEmpty()) {
             throw new AssertionError(context.getDisplayName() + " left threads running after its tests: " + r);
         }
