@@ -222,6 +222,22 @@ public final class Channel<T> implements Iterable<T> {
         wakeClosed(ss);
     }
 
+    /**
+     * Closes the channel and takes out every buffered value as one step, so that no receiver takes a value in
+     * between: each value left either before (to a receiver) or here. Idempotent.
+     */
+    java.util.List<T> closeAndDrain() {
+        java.util.List<T> out = new java.util.ArrayList<>();
+        lock.lock();
+        try {
+            close(); // the lock is reentrant; blocked senders fail with their values undelivered
+            for (Object v; (v = pollLocked()) != null && v != Waiter.Node.CLOSED; ) out.add(valueOrThrow(v));
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
     private static void wakeClosed(Waiter.Node n) {
         while (n != null) {
             Waiter.Node next = n.next;
