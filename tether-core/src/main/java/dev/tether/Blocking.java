@@ -46,6 +46,16 @@ final class Blocking {
     }
 
     /**
+     * True for what a body throws merely to report that its context was cancelled, once it is: not a failure of its
+     * own. Shared by {@link Group} and {@link WorkerPool}.
+     */
+    static boolean reportsCancellation(Throwable e) {
+        return e instanceof InterruptedException || e instanceof CancelledException
+                || e instanceof java.nio.channels.ClosedByInterruptException
+                || e instanceof java.io.InterruptedIOException;
+    }
+
+    /**
      * Throws for a wait abandoned with {@code state} ({@link Waiter#INTERRUPTED} or {@link Waiter#CONTEXT_DONE}):
      * {@link CancelledException} if the current context is done (the interrupt status, if set, stays set: the
      * thread is being cancelled), otherwise {@link InterruptedException} with the interrupt status cleared.

@@ -1,7 +1,5 @@
 package dev.tether;
 
-import java.io.InterruptedIOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -32,8 +30,8 @@ import java.util.concurrent.Callable;
  *       {@link TaskFailedException} whose cause is the <em>first</em> failure, with later failures attached to it
  *       as {@linkplain Throwable#getSuppressed() suppressed} (attached to the {@code TaskFailedException}, so the
  *       tasks' own exceptions are never modified). Throwables that merely report the group's cancellation
- *       ({@link InterruptedException}, {@link CancelledException}, {@link ClosedByInterruptException},
- *       {@link InterruptedIOException}, thrown after the context was done) are not failures. If no body failed but
+ *       ({@link InterruptedException}, {@link CancelledException}, {@link java.nio.channels.ClosedByInterruptException},
+ *       {@link java.io.InterruptedIOException}, thrown after the context was done) are not failures. If no body failed but
  *       some did not complete because the context was cancelled from outside (its parent ended, or
  *       {@link #cancel()}), {@code join} throws {@link CancelledException}.
  *   <li>With a {@linkplain #limit(int) limit}, at most that many tasks are live at once; {@link #go} waits for a
@@ -322,7 +320,7 @@ public final class Group implements AutoCloseable {
     private void failed(Throwable e) {
         boolean cancelNow = false;
         synchronized (this) {
-            if (context.isDone() && reportsCancellation(e)) return;
+            if (context.isDone() && Blocking.reportsCancellation(e)) return;
             if (first == null) {
                 first = e;
                 Task<?> t = Task.current0();
@@ -335,11 +333,6 @@ public final class Group implements AutoCloseable {
             }
         }
         if (cancelNow) context.cancel(e);
-    }
-
-    private static boolean reportsCancellation(Throwable e) {
-        return e instanceof InterruptedException || e instanceof CancelledException
-                || e instanceof ClosedByInterruptException || e instanceof InterruptedIOException;
     }
 
     /** The scope's exit hook: one task finished. Hands its slot to a waiting caller, or frees it. */

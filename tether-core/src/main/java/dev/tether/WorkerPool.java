@@ -1,7 +1,5 @@
 package dev.tether;
 
-import java.io.InterruptedIOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +31,7 @@ import java.util.function.Consumer;
  *       accepted.
  *   <li>A job that throws does not end its worker: what it threw goes to the pool's failure handler, on the
  *       worker's thread. Throwables that merely report the pool's cancellation ({@link InterruptedException},
- *       {@link CancelledException}, {@link ClosedByInterruptException}, {@link InterruptedIOException}, thrown once
+ *       {@link CancelledException}, {@link java.nio.channels.ClosedByInterruptException}, {@link java.io.InterruptedIOException}, thrown once
  *       the pool's context is done) are not failures. Before it starts a job, a worker clears a pending interrupt
  *       (left by the previous job, or sent to the idle worker), unless the pool is stopping.
  *   <li>{@link #shutdown()} ({@link #close()}) stops intake and lets the workers run every queued job, then waits
@@ -283,7 +281,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             job.run();
         } catch (Throwable e) {
-            if (!(self.isDone() && reportsCancellation(e))) report(e);
+            if (!(self.isDone() && Blocking.reportsCancellation(e))) report(e);
         }
     }
 
@@ -303,12 +301,6 @@ public final class WorkerPool implements AutoCloseable {
     private static void uncaught(Throwable e) {
         Thread me = Thread.currentThread();
         me.getUncaughtExceptionHandler().uncaughtException(me, e);
-    }
-
-    /** Same rule as {@link Group}: these only report that the context was cancelled. */
-    private static boolean reportsCancellation(Throwable e) {
-        return e instanceof InterruptedException || e instanceof CancelledException
-                || e instanceof ClosedByInterruptException || e instanceof InterruptedIOException;
     }
 
     /** The scope's exit hook: a worker ended, so the pool is ending: accept no more jobs. */
