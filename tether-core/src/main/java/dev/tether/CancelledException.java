@@ -33,6 +33,24 @@ public class CancelledException extends CancellationException {
         };
     }
 
+    /**
+     * Same as {@link #stackless(String, Throwable)} with the message {@code what + " " + event}, built only if
+     * someone reads it: closing a scope or joining a group must not pay for a string nobody may look at.
+     */
+    static CancelledException stacklessLazy(Object what, String event) {
+        return new CancelledException(null, null) {
+            @Override
+            public String getMessage() {
+                return what + " " + event;
+            }
+
+            @Override
+            public synchronized Throwable fillInStackTrace() {
+                return this;
+            }
+        };
+    }
+
     /** A new exception of the same kind and message, with {@code cause}; used to throw a fresh instance per site. */
     CancelledException copy(Throwable cause) {
         return new CancelledException(getMessage(), cause);

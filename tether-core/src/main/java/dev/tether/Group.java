@@ -196,7 +196,7 @@ public final class Group implements AutoCloseable {
         // Every task has exited; Go's Wait cancels the context too. cancelWith keeps an outside cancellation's
         // reason if there was one, which the check below needs.
         CancelledException outside = context.errOrNull() == null ? null : context.newException();
-        context.cancelWith(CancelledException.stackless(this + " joined", null));
+        context.cancelWith(CancelledException.stacklessLazy(this, "joined"));
         synchronized (this) {
             if (first != null) {
                 TaskFailedException e = new TaskFailedException(this + ": task " + firstTask + " failed: " + first,

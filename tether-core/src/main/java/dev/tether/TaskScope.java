@@ -138,7 +138,7 @@ public final class TaskScope implements AutoCloseable {
     @Override
     public void close() {
         children.close();
-        context.cancelWith(CancelledException.stackless(info + " closed", null));
+        context.cancelWith(CancelledException.stacklessLazy(info, "closed"));
         children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 

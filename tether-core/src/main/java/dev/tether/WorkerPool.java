@@ -211,7 +211,7 @@ public final class WorkerPool implements AutoCloseable {
         checkNotOwnJob("shutdownNow");
         shutdownBegun = true;
         List<Task.Body> left = queue.closeAndDrain(); // one step: no worker takes a job in between (see the notes)
-        context.cancelWith(CancelledException.stackless(this + " shut down now", null));
+        context.cancelWith(CancelledException.stacklessLazy(this, "shut down now"));
         awaitWorkers();
         scope.close();
         return left;
