@@ -43,8 +43,10 @@ class TaskDumpTest {
     }
 
     private static int lineOf(String marker) throws Exception {
-        List<String> lines = java.nio.file.Files.readAllLines(
-                java.nio.file.Path.of("src/test/java/dev/tether/dump/TaskDumpTest.java"));
+        // This suite runs in tether-core and again in tether-test (under the leak check): find the source from either.
+        java.nio.file.Path source = java.nio.file.Path.of("src/test/java/dev/tether/dump/TaskDumpTest.java");
+        if (!java.nio.file.Files.exists(source)) source = java.nio.file.Path.of("..", "tether-core").resolve(source);
+        List<String> lines = java.nio.file.Files.readAllLines(source);
         for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(marker)) return i + 1;
         throw new AssertionError("marker " + marker + " not found");
     }

@@ -144,6 +144,7 @@ public final class Leaks {
         for (TaskInfo i : TaskRegistry.snapshot()) i.thread().ifPresent(t -> tasks.put(t, i));
         Thread me = Thread.currentThread();
         List<LeakedThread> leaks = new ArrayList<>();
+        ThreadIds reported = new ThreadIds();
         Consumer<Thread> check = t -> {
             long id = t.threadId();
             if (t == me || id < c.minId || c.inBaseline(id) || !t.isAlive()) return;
@@ -154,6 +155,8 @@ public final class Leaks {
             if (ignoredByName(c, name)) return;
             LeakedThread l = describe(t, tasks.get(t), blame);
             if (l == null || ignoredByFrames(c, l) || (c.defaults && idleCommonPoolWorker(name, l))) return;
+            if (reported.contains(id)) return;
+            reported.add(id);
             leaks.add(l);
         };
         LiveThreads.forEach(check);
