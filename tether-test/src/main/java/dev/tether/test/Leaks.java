@@ -210,26 +210,33 @@ public final class Leaks {
     private static LeakedThread describe(Thread t, TaskInfo task, Blame blame) {
         StackTraceElement[] raw = t.getStackTrace();
         if (!t.isAlive()) return null;
-        StackTraceElement[] stack = trimParking(raw);
+        StackTraceElement[] stack = blockedIn(raw);
         int user = -1;
         for (int i = 0; i < stack.length && user < 0; i++) {
             if (!Blame.isThreadMachinery(stack[i].getClassName())) user = i;
         }
         String test = blame == null ? null : blame.test();
         if (task != null) {
+            // A task in a JDK wait is named from its stack, as a raw thread in the same wait is.
+            String wait = task.inTetherWait() ? task.waitReason() : JdkWaits.describe(t, raw);
             return new LeakedThread(LeakedThread.Kind.TETHER_TASK, task.id(), task.name().orElse(""), t.getState(),
-                    task.waitReason(), task.waited().orElse(null), List.of(stack), user,
-                    task.creationSite().orElse(null), test);
+                    wait, task.waited().orElse(null), List.of(stack), user, task.creationSite().orElse(null), test);
         }
         return new LeakedThread(t.isVirtual() ? LeakedThread.Kind.VIRTUAL_THREAD : LeakedThread.Kind.PLATFORM_THREAD,
                 t.threadId(), t.getName(), t.getState(), JdkWaits.describe(t, raw), null, List.of(stack), user,
                 blame == null ? null : blame.site(), test);
     }
 
-    /** Drops the frames above the operation the thread waits in: parking, AQS, the virtual thread's yield. */
-    static StackTraceElement[] trimParking(StackTraceElement[] stack) {
+    /**
+     * The stack from the operation the thread is blocked in: if user code called into the JDK or Tether, from the
+     * frame it called ({@code LinkedBlockingQueue.take}, {@code Channel.send}), whatever helpers lie above it;
+     * otherwise (a pool worker with no user frame) from the first frame below the parking machinery.
+     */
+    static StackTraceElement[] blockedIn(StackTraceElement[] stack) {
         int top = 0;
-        while (top < stack.length && isParking(stack[top])) top++;
+        while (top < stack.length && Blame.isThreadMachinery(stack[top].getClassName())) top++;
+        if (top > 0 && top < stack.length) top--; // the API frame user code called
+        else for (top = 0; top < stack.length && isParking(stack[top]); ) top++;
         return top == 0 ? stack : Arrays.copyOfRange(stack, top, stack.length);
     }
 
@@ -240,6 +247,8 @@ public final class Leaks {
                 || c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")
                 || c.equals("java.util.concurrent.LinkedTransferQueue$DualNode")
                 || c.startsWith("java.util.concurrent.") && PRIVATE_WAIT_HELPERS.contains(m)
+                || c.equals("java.util.concurrent.ForkJoinPool") && (m.equals("managedBlock") || m.equals("unmanagedBlock"))
+                || c.equals("java.util.concurrent.CompletableFuture$Signaller")
                 || c.equals("dev.tether.Waiter") || c.equals("dev.tether.Blocking")
                 || c.equals("java.lang.Thread") && !m.equals("sleep") && !m.equals("join");
     }
