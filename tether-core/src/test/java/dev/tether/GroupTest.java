@@ -90,16 +90,15 @@ class GroupTest {
         CyclicBarrier together = new CyclicBarrier(2);
         IllegalStateException first = new IllegalStateException("first");
         IllegalArgumentException second = new IllegalArgumentException("second");
-        CountDownLatch firstThrown = new CountDownLatch(1);
         try (Group g = Group.open()) {
             g.go(() -> {
                 await(together);
-                firstThrown.countDown();
                 throw first;
             });
             g.go(() -> {
                 await(together);
-                awaitUninterruptibly(firstThrown); // the group's cancellation interrupts us; we fail on our own
+                // Fail only after the first failure was recorded (it cancels the group), on our own account.
+                eventually(() -> g.context().isDone(), "the first failure cancels the group");
                 throw second;
             });
             TaskFailedException e = assertThrows(TaskFailedException.class, g::join);
@@ -107,19 +106,6 @@ class GroupTest {
             assertEquals(List.of(second), List.of(e.getSuppressed()));
             assertEquals(0, first.getSuppressed().length, "the tasks' own exceptions are not modified");
         }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                await(latch);
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     @Test

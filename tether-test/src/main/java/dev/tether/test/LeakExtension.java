@@ -35,16 +35,21 @@ public final class LeakExtension implements BeforeEachCallback, AfterEachCallbac
         Blame.restore(prev instanceof Blame b ? b : null);
         List<LeakOption> options = new ArrayList<>();
         options.add(LeakOption.onlyTest(context.getUniqueId(), context.getStore(NS).remove("minId", Long.class)));
-        VerifyNoLeaks config = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), VerifyNoLeaks.class)
-                .or(() -> AnnotationSupport.findAnnotation(context.getRequiredTestClass(), VerifyNoLeaks.class))
+        // A method's annotation adds to its class's: ignores from both apply; the method's wait bound wins.
+        VerifyNoLeaks onMethod = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), VerifyNoLeaks.class)
                 .orElse(null);
-        if (config != null) {
+        VerifyNoLeaks onClass = AnnotationSupport.findAnnotation(context.getRequiredTestClass(), VerifyNoLeaks.class)
+                .orElse(null);
+        long maxWait = -1;
+        for (VerifyNoLeaks config : new VerifyNoLeaks[] {onClass, onMethod}) {
+            if (config == null) continue;
             for (String s : config.ignoreThreadNames()) options.add(LeakOption.ignoreThreadName(s));
             for (String s : config.ignoreTopFrames()) options.add(LeakOption.ignoreTopFrame(s));
             for (String s : config.ignoreAnyFrames()) options.add(LeakOption.ignoreAnyFrame(s));
             for (String s : config.ignoreCreators()) options.add(LeakOption.ignoreCreator(s));
-            if (config.maxWaitMillis() >= 0) options.add(LeakOption.maxWait(Duration.ofMillis(config.maxWaitMillis())));
+            if (config.maxWaitMillis() >= 0) maxWait = config.maxWaitMillis();
         }
+        if (maxWait >= 0) options.add(LeakOption.maxWait(Duration.ofMillis(maxWait)));
         LeakReport r = Leaks.find(options.toArray(LeakOption[]::new));
         if (!r.isEmpty()) throw new AssertionError("the test left threads running: " + r);
     }

@@ -72,7 +72,7 @@ public final class Leaks {
      */
     public static LeakReport find(LeakOption... options) {
         Config c = new Config(options);
-        long deadline = System.nanoTime() + c.maxWait.toNanos();
+        long deadline = System.nanoTime() + saturatedNanos(c.maxWait);
         long backoff = TimeUnit.MILLISECONDS.toNanos(1), maxBackoff = TimeUnit.MILLISECONDS.toNanos(100);
         boolean interrupted = false;
         try {
@@ -153,8 +153,8 @@ public final class Leaks {
             String name = t.getName();
             if (c.defaults && ignoredByDefault(t, name)) return;
             if (ignoredByName(c, name)) return;
-            LeakedThread l = describe(t, tasks.get(t), blame);
-            if (l == null || ignoredByFrames(c, l) || (c.defaults && idleCommonPoolWorker(name, l))) return;
+            LeakedThread l = describe(t, tasks.get(t), blame, c.defaults);
+            if (l == null || ignoredByFrames(c, l)) return;
             if (reported.contains(id)) return;
             reported.add(id);
             leaks.add(l);
@@ -175,9 +175,16 @@ public final class Leaks {
                 || cls.startsWith("jdk.internal.misc.InnocuousThread") && name.startsWith("Common-Cleaner");
     }
 
-    private static boolean idleCommonPoolWorker(String name, LeakedThread l) {
+    /** A common-pool worker waiting for work, not one blocked inside a task it runs. */
+    private static boolean idleCommonPoolWorker(String name, StackTraceElement[] raw) {
         if (!name.startsWith("ForkJoinPool.commonPool-worker-")) return false;
-        return l.stack().isEmpty() || l.stack().getFirst().getClassName().equals("java.util.concurrent.ForkJoinPool");
+        boolean awaitingWork = false;
+        for (StackTraceElement f : raw) {
+            String c = f.getClassName(), m = f.getMethodName();
+            if (c.equals("java.util.concurrent.ForkJoinPool") && m.equals("awaitWork")) awaitingWork = true;
+            if (c.startsWith("java.util.concurrent.ForkJoinTask") || m.equals("topLevelExec")) return false;
+        }
+        return awaitingWork;
     }
 
     private static boolean ignoredByName(Config c, String name) {
@@ -206,10 +213,19 @@ public final class Leaks {
         return false;
     }
 
-    /** A leak record for {@code t}; null if it ended meanwhile. */
-    private static LeakedThread describe(Thread t, TaskInfo task, Blame blame) {
-        StackTraceElement[] raw = t.getStackTrace();
+    /** A leak record for {@code t}; null if it ended meanwhile, or is an idle common-pool worker and that counts. */
+    private static LeakedThread describe(Thread t, TaskInfo task, Blame blame, boolean skipIdleCommonPool) {
+        // The state and the stack are read at different moments; a thread on the move can pair one call's stack
+        // with the next call's state (or show an empty stack as it starts). Read until two agree, a few times.
+        Thread.State state;
+        StackTraceElement[] raw;
+        int tries = 0;
+        do {
+            state = t.getState();
+            raw = t.getStackTrace();
+        } while (++tries < 4 && (state != t.getState() || raw.length == 0 && t.isAlive()));
         if (!t.isAlive()) return null;
+        if (skipIdleCommonPool && idleCommonPoolWorker(t.getName(), raw)) return null;
         StackTraceElement[] stack = blockedIn(raw);
         int user = -1;
         for (int i = 0; i < stack.length && user < 0; i++) {
@@ -219,11 +235,11 @@ public final class Leaks {
         if (task != null) {
             // A task in a JDK wait is named from its stack, as a raw thread in the same wait is.
             String wait = task.inTetherWait() ? task.waitReason() : JdkWaits.describe(t, raw);
-            return new LeakedThread(LeakedThread.Kind.TETHER_TASK, task.id(), task.name().orElse(""), t.getState(),
+            return new LeakedThread(LeakedThread.Kind.TETHER_TASK, task.id(), task.name().orElse(""), state,
                     wait, task.waited().orElse(null), List.of(stack), user, task.creationSite().orElse(null), test);
         }
         return new LeakedThread(t.isVirtual() ? LeakedThread.Kind.VIRTUAL_THREAD : LeakedThread.Kind.PLATFORM_THREAD,
-                t.threadId(), t.getName(), t.getState(), JdkWaits.describe(t, raw), null, List.of(stack), user,
+                t.threadId(), t.getName(), state, JdkWaits.describe(t, raw), null, List.of(stack), user,
                 blame == null ? null : blame.site(), test);
     }
 
@@ -260,6 +276,11 @@ public final class Leaks {
     /** Calls {@code action} with the thread of every live Tether task. */
     static void tetherThreads(Consumer<Thread> action) {
         for (TaskInfo i : TaskRegistry.snapshot()) i.thread().ifPresent(action);
+    }
+
+    private static long saturatedNanos(Duration d) {
+        // Half of Long.MAX_VALUE: far beyond any real wait, and nanoTime() plus it cannot overflow.
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) >= 0 ? Long.MAX_VALUE / 2 : d.toNanos();
     }
 
     static String human(Duration d) {

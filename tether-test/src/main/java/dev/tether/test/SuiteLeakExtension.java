@@ -58,13 +58,23 @@ public final class SuiteLeakExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void afterAll(ExtensionContext context) {
         exit(context);
-        Duration wait = context.getConfigurationParameter(MAX_WAIT_KEY, Long::parseLong).map(Duration::ofMillis)
-                .orElse(Leaks.DEFAULT_MAX_WAIT);
+        Duration wait = context.getConfigurationParameter(MAX_WAIT_KEY, SuiteLeakExtension::millis)
+                .map(Duration::ofMillis).orElse(Leaks.DEFAULT_MAX_WAIT);
         long minId = context.getStore(NS).get("minId", Long.class);
         LeakReport r = Leaks.find(LeakOption.onlyTest(context.getUniqueId(), minId), LeakOption.maxWait(wait));
         if (!r.isEmpty()) {
             throw new AssertionError(context.getDisplayName() + " left threads running after its tests: " + r);
         }
+    }
+
+    private static long millis(String value) {
+        try {
+            long ms = Long.parseLong(value.strip());
+            if (ms >= 0) return ms;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(MAX_WAIT_KEY + " must be a number of milliseconds >= 0, was '" + value + "'");
     }
 
     private static void enter(ExtensionContext context) {
