@@ -1,0 +1,145 @@
+package dev.tether.profile;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads goroutine and thread dumps into {@link Snapshot}s, recognising the format by content.
+ *
+ * <pre>{@code
+ * Snapshot go = Snapshots.read(Path.of("goroutines.debug2.txt"));     // Go ?debug=2
+ * Snapshot jvm = Snapshots.read(Path.of("threads.json"));             // jcmd Thread.dump_to_file -format=json
+ * }</pre>
+ *
+ * <p>Formats: {@linkplain Format#GO_DEBUG1 Go debug=1} with labels, {@linkplain Format#GO_DEBUG2 Go debug=2} (Go 1.19
+ * to current), {@linkplain Format#GO_CRASH Go panic and fatal-error output}, the {@linkplain Format#JDK_JSON JDK's
+ * JSON} and {@linkplain Format#JDK_TEXT plain} thread dumps (JDK 21 and 25), and {@linkplain Format#JSTACK jstack}
+ * (JDK 17 to 25, with its deadlock report). Gzipped input is decompressed first. Go's protobuf profile (debug=0) is
+ * recognised and rejected: it is not read yet.
+ *
+ * <p>Reading streams: memory is proportional to what the snapshot keeps, not to the input's size (identical strings
+ * and frames are shared), lines longer than 1 MiB are rejected, and every malformed, truncated or binary input ends
+ * in a {@link SnapshotFormatException} that names the format and the line or byte — never a hang or an
+ * {@link OutOfMemoryError}. The reader does not close a stream it is given.
+ */
+public final class Snapshots {
+
+    private Snapshots() {
+    }
+
+    /**
+     * Reads the dump in {@code file}, of any supported format; the file's name is the snapshot's source.
+     *
+     * @throws SnapshotFormatException if the file is not a dump of a supported format, or is malformed or truncated
+     * @throws IOException             if the file cannot be read
+     */
+    public static Snapshot read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), null);
+        }
+    }
+
+    /**
+     * Reads a dump of any supported format from {@code in}, to its end.
+     *
+     * @param sourceName how to name the input in the snapshot and in error messages, e.g. a file name or URL
+     * @throws SnapshotFormatException if the input is not a dump of a supported format, or is malformed or truncated
+     * @throws IOException             if reading {@code in} fails
+     */
+    public static Snapshot read(InputStream in, String sourceName) throws IOException {
+        return read(in, sourceName, null);
+    }
+
+    /**
+     * Reads a dump of the given format from {@code in}, to its end, without looking at what it is first; for input
+     * whose format is known. Null {@code format} detects it, as {@link #read(InputStream, String)}.
+     *
+     * @throws SnapshotFormatException if the input is not a valid dump of {@code format}; always for
+     *                                 {@link Format#GO_PPROF}, which is not read yet
+     * @throws IOException             if reading {@code in} fails
+     */
+    public static Snapshot read(InputStream in, String sourceName, Format format) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(sourceName, "sourceName");
+        Opened o = open(in, sourceName);
+        Format f = format != null ? format : Sniffer.detect(o.head, o.length, sourceName);
+        InputStream all = new SequenceInputStream(new ByteArrayInputStream(o.head, 0, o.length), o.rest);
+        return switch (f) {
+            case GO_DEBUG1 -> new GoProfileReader(new LineReader(all, sourceName, f), sourceName).read();
+            case GO_DEBUG2, GO_CRASH -> new GoTracebackReader(new LineReader(all, sourceName, f), f, sourceName).read();
+            case JDK_JSON -> new JdkJsonReader(all, sourceName).read();
+            case JDK_TEXT -> new JdkTextReader(new LineReader(all, sourceName, f), sourceName).read();
+            case JSTACK -> new JstackReader(new LineReader(all, sourceName, f), sourceName).read();
+            case GO_PPROF -> throw new SnapshotFormatException(sourceName, f, -1, -1,
+                    "not supported by this reader yet; fetch the profile with ?debug=1 or ?debug=2");
+        };
+    }
+
+    /**
+     * The format of the dump in {@code file}, from its first few KiB (decompressed if gzipped).
+     *
+     * @throws SnapshotFormatException if it is empty, binary or no supported format
+     * @throws IOException             if the file cannot be read
+     */
+    public static Format detect(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            Opened o = open(in, file.toString());
+            return Sniffer.detect(o.head, o.length, file.toString());
+        }
+    }
+
+    /** The input's first {@link Sniffer#HEAD} bytes and the rest, gzip already undone. */
+    private record Opened(byte[] head, int length, InputStream rest) {
+    }
+
+    private static Opened open(InputStream in, String source) throws IOException {
+        byte[] head = new byte[Sniffer.HEAD];
+        int n = in.readNBytes(head, 0, head.length);
+        if (!Sniffer.isGzip(head, n)) return new Opened(head, n, in);
+        InputStream gz = new GzipErrors(new SequenceInputStream(new ByteArrayInputStream(head, 0, n), in), source);
+        byte[] inner = new byte[Sniffer.HEAD];
+        int m = gz.readNBytes(inner, 0, inner.length);
+        return new Opened(inner, m, gz);
+    }
+
+    /** Decompresses gzip, turning corrupt or cut compressed data into a {@link SnapshotFormatException}. */
+    private static final class GzipErrors extends FilterInputStream {
+        private final String source;
+        private boolean started;
+
+        GzipErrors(InputStream compressed, String source) {
+            super(compressed);
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                if (!started) {
+                    in = new GZIPInputStream(in, 1 << 16);
+                    started = true;
+                }
+                return in.read(b, off, len);
+            } catch (ZipException | EOFException e) {
+                throw new SnapshotFormatException(source, null, -1, -1, "corrupt or truncated gzip data: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+}
