@@ -1,6 +1,8 @@
 package dev.tether.bench;
 
 import dev.tether.Group;
+import dev.tether.Task;
+import dev.tether.TaskScope;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,6 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li>{@code group}: {@code Group.open()}, three {@code go}, {@code join()}, {@code close()}.
  *   <li>{@code groupLimit3}: the same with {@code limit(3)}, as the checkout example uses it.
+ *   <li>{@code taskScope}: a {@code TaskScope} with three {@code go} and three {@code join}: what a group adds
+ *       (failure propagation, the limit, one join) shows as the difference.
  *   <li>{@code structuredTaskScope}: the JDK 25 preview {@code StructuredTaskScope.open()}, three {@code fork},
  *       {@code join()}.
  *   <li>{@code latch}: three {@code Thread.ofVirtual().start} and a {@code CountDownLatch}: the least a fan-out
@@ -89,6 +93,22 @@ public class GroupBench {
                     g.go(WORK);
                     g.go(WORK);
                     g.join();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void taskScope() throws Exception {
+        onVirtualDriver(() -> {
+            for (int i = 0; i < BATCH; i++) {
+                try (TaskScope s = TaskScope.open()) {
+                    Task<Long> a = s.go(WORK), b = s.go(WORK), c = s.go(WORK);
+                    a.join();
+                    b.join();
+                    c.join();
                 }
             }
             return null;
