@@ -15,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * One goroutine, thread or Tether task of a {@link Snapshot}, or a group of identical ones: Go's {@code debug=1}
- * profile (and pprof) lists each distinct stack once with a {@link #count()}; every other format lists one entry per
- * goroutine or thread, with a count of 1.
+ * profile and pprof profile list each distinct stack once with a {@link #count()}, and so does a grouped capture of
+ * Tether's registry; every other format lists one entry per goroutine or thread, with a count of 1.
  *
  * <p>What an entry carries depends on what its format shows; what the format lacks is empty, never guessed:
  * <ul>
@@ -26,6 +26,11 @@ import java.util.TreeMap;
  *       (Go does not print them there).</li>
  *   <li>Go {@code debug=1}: a count, the program counters, the frames Go lists ({@code #} lines, none for
  *       {@code runtime} functions), labels. No id, state, wait reason or creator.</li>
+ *   <li>Go pprof ({@code debug=0}): a count, every frame including the runtime's (an inlined call is an
+ *       {@linkplain Frame#inlined() inlined} frame), the locations' addresses as program counters, string labels.
+ *       No id, state, wait reason or creator (but see {@link Snapshots#write} for profiles Tether wrote).</li>
+ *   <li>Tether's registry ({@link TaskSnapshots}): id, name, state, wait reason, exact Tether wait, stack, creation
+ *       site, owner chain; a group when there are many tasks.</li>
  *   <li>JDK JSON: id, name, kind, state, stack, {@code parkBlocker}, {@code blockedOn}, {@code waitingOn},
  *       {@code monitorsOwned}, carrier, thread container as {@link #owner()}. JDK 21 dumps lack the state and the
  *       lock fields.</li>
@@ -177,7 +182,8 @@ public final class Entry {
 
     /**
      * How long the entry had been waiting, if the dump says: Go prints whole minutes from one minute on (approximate,
-     * and possibly older than the actual block: see Go's traceback notes); Tether tasks carry the exact wait.
+     * and possibly older than the actual block: see Go's traceback notes); Tether tasks carry the exact wait (a group
+     * of them its longest).
      */
     public Optional<Duration> waited() {
         return Optional.ofNullable(waited);
@@ -204,7 +210,8 @@ public final class Entry {
 
     /**
      * The program counters of a Go {@code debug=1} record ({@code N @ 0x... 0x...}), innermost first; there are
-     * usually more of them than {@link #stack()} frames, as {@code runtime} frames have no {@code #} line. Empty for
+     * usually more of them than {@link #stack()} frames, as {@code runtime} frames have no {@code #} line. For a pprof
+     * sample, its locations' addresses (one per location: fewer than frames where calls were inlined). Empty for
      * other formats.
      */
     public List<Long> programCounters() {

@@ -1,8 +1,10 @@
 package dev.tether.profile;
 
 /**
- * The dump formats {@link Snapshots} recognises. {@link Snapshots#read(java.io.InputStream, String)} tells them apart
- * by content (the first few KiB), never by file name.
+ * Where a {@link Snapshot} comes from: the dump formats {@link Snapshots} reads, and {@link #TETHER_REGISTRY} for a
+ * capture of Tether's live tasks. {@link Snapshots#read(java.io.InputStream, String)} tells the dump formats apart by
+ * content (the first few KiB), never by file name. {@link Snapshots#write} writes {@link #GO_PPROF},
+ * {@link #GO_DEBUG1} and {@link #GO_DEBUG2}.
  */
 public enum Format {
     /**
@@ -22,14 +24,23 @@ public enum Format {
      * first. The message lines are the snapshot's {@linkplain Snapshot.Metadata#preamble() preamble}.
      */
     GO_CRASH("Go crash traceback"),
-    /** Go's {@code ?debug=0}: a gzipped {@code profile.proto}. Recognised, not read yet. */
+    /**
+     * Go's {@code ?debug=0} ({@code pprof.Lookup("goroutine").WriteTo(w, 0)}): a gzip-compressed {@code profile.proto}
+     * with sample type {@code goroutine/count}, one sample per distinct stack and label set, and the runtime frames
+     * that the text formats hide. Read gzipped or raw.
+     */
     GO_PPROF("Go pprof protobuf (debug=0)"),
     /** {@code jcmd <pid> Thread.dump_to_file -format=json}: JDK 21's fields and JDK 25's states and locks. */
     JDK_JSON("JDK thread dump (JSON)"),
     /** {@code jcmd <pid> Thread.dump_to_file} without {@code -format}: the JDK's plain-text thread dump. */
     JDK_TEXT("JDK thread dump (plain text)"),
     /** {@code jstack -l}, {@code jcmd <pid> Thread.print} or a {@code SIGQUIT} dump: {@code Full thread dump ...}. */
-    JSTACK("jstack thread dump");
+    JSTACK("jstack thread dump"),
+    /**
+     * Not a file format: a capture of Tether's live task registry ({@link TaskSnapshots#capture()}).
+     * {@link Snapshots#read(java.io.InputStream, String, Format)} rejects it with a {@link SnapshotFormatException}.
+     */
+    TETHER_REGISTRY("Tether task registry");
 
     private final String description;
 

@@ -43,13 +43,15 @@ public record Snapshot(Metadata metadata, List<Entry> entries, List<Deadlock> de
      * @param format         the dump's format
      * @param source         the file name or other description of the input given to the reader
      * @param processId      the process id (JDK dumps, {@code jcmd}), or null
-     * @param processName    the process or program name, or null (no dump format here prints it)
+     * @param processName    the process or program name, or null: a pprof profile's main binary (its first
+     *                       mapping's file name), the command of a process whose registry was captured
      * @param runtimeVersion the runtime's version ({@code 25.0.3+9-LTS}), or null (Go dumps do not print it)
-     * @param time           when the dump was taken (JDK JSON and plain text), or null; jstack prints a local time
-     *                       without a zone, which stays in {@code preamble}
+     * @param time           when the dump was taken (JDK JSON and plain text, pprof, registry captures), or null;
+     *                       jstack prints a local time without a zone, which stays in {@code preamble}
      * @param preamble       the non-blank lines a dump prints before its first goroutine or thread that are not
      *                       otherwise parsed: a Go crash's {@code panic: ...} or {@code fatal error: ...} message,
-     *                       jstack's timestamp and {@code Full thread dump} line; empty for other formats. Capped
+     *                       jstack's timestamp and {@code Full thread dump} line, a pprof profile's comments, a
+     *                       note that a registry capture's stacks were sampled; empty for other formats. Capped
      *                       (a few hundred lines of at most 4 KiB): it is a message, not data
      */
     public record Metadata(Format format, String source, Long processId, String processName, String runtimeVersion,

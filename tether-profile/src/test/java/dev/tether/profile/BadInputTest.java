@@ -194,15 +194,6 @@ class BadInputTest {
     }
 
     @Test
-    void goProtobufProfilesAreRecognisedAndNotReadYet() {
-        for (String f : List.of("chanleaks.debug0.pb.gz", "syncleaks.debug0.pb.gz", "httpleak.debug0.pb.gz")) {
-            SnapshotFormatException e = assertThrows(SnapshotFormatException.class, () -> Snapshots.read(Fixtures.go(f)));
-            assertEquals(Format.GO_PPROF, e.format().orElseThrow());
-            assertTrue(e.getMessage().contains("pprof protobuf (debug=0): not supported by this reader yet"), e.getMessage());
-        }
-    }
-
-    @Test
     void gzippedTextIsReadAndCorruptGzipIsReported() throws IOException {
         byte[] text = Fixtures.bytes(Fixtures.go("syncleaks.debug2.txt"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
