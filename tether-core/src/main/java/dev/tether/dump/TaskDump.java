@@ -312,4 +312,15 @@ public final class TaskDump {
         if (s < 7200) return String.format("%.0f minutes", s / 60);
         return String.format("%.1f hours", s / 3600);
     }
+
+    /**
+     * A task's stack as dumps show it: from the operation it waits in ({@code Channel.send}, {@code Thread.sleep},
+     * {@code ArrayBlockingQueue.take}, ...) down to its body, without the JDK's and Tether's machinery above and
+     * below. Shared with exporters (tether-profile) so that every view of a task shows the same frames.
+     *
+     * @return a trimmed copy, or {@code stack} itself if there is nothing to trim
+     */
+    public static StackTraceElement[] trimmed(StackTraceElement[] stack) {
+        return Frames.trim(stack);
+    }
 }

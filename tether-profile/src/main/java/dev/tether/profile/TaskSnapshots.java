@@ -244,32 +244,8 @@ public final class TaskSnapshots {
         return out;
     }
 
-    /** From the API frame the task waits in down to its body, as {@code dev.tether.dump.Frames} trims for dumps. */
+    /** The stack as Tether's own dumps show it. */
     static StackTraceElement[] trim(StackTraceElement[] stack) {
-        int top = 0;
-        while (top < stack.length && isMachinery(stack[top])) top++;
-        int bottom = stack.length;
-        while (bottom > top && isLauncher(stack[bottom - 1])) bottom--;
-        return top == 0 && bottom == stack.length ? stack : Arrays.copyOfRange(stack, top, bottom);
-    }
-
-    private static boolean isMachinery(StackTraceElement f) {
-        String c = f.getClassName();
-        if (c.startsWith("jdk.internal.") || c.equals("java.lang.VirtualThread") || c.startsWith("java.lang.System$")
-                || c.equals("java.util.concurrent.locks.LockSupport") || c.equals("dev.tether.Waiter")
-                || c.equals("dev.tether.Blocking") || c.equals("dev.tether.Children")) {
-            return true;
-        }
-        if (c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")) return true;
-        if (c.equals("dev.tether.Select") && f.getMethodName().equals("block")) return true;
-        if (c.equals("dev.tether.Task") && f.getMethodName().equals("awaitFinished")) return true;
-        return c.equals("java.lang.Thread") && !f.getMethodName().equals("sleep") && !f.getMethodName().equals("join");
-    }
-
-    private static boolean isLauncher(StackTraceElement f) {
-        String c = f.getClassName();
-        return c.startsWith("jdk.internal.") || c.equals("java.lang.VirtualThread") || c.equals("java.lang.Thread")
-                || c.startsWith("java.lang.ScopedValue") || c.equals("dev.tether.Task")
-                || c.startsWith("dev.tether.Task$");
+        return dev.tether.dump.TaskDump.trimmed(stack);
     }
 }
