@@ -40,7 +40,12 @@ public enum Format {
      * Not a file format: a capture of Tether's live task registry ({@link TaskSnapshots#capture()}).
      * {@link Snapshots#read(java.io.InputStream, String, Format)} rejects it with a {@link SnapshotFormatException}.
      */
-    TETHER_REGISTRY("Tether task registry");
+    TETHER_REGISTRY("Tether task registry"),
+    /**
+     * Not a file format: the report of a leak check of tether-test ({@link LeakSnapshots#of}). Read like
+     * {@link #TETHER_REGISTRY}: rejected.
+     */
+    TETHER_LEAK_CHECK("Tether leak check");
 
     private final String description;
 

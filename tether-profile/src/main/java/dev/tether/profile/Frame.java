@@ -67,4 +67,10 @@ public record Frame(String function, String file, int line, boolean inlined) {
         if (file == null) return function + "(Unknown Source)";
         return line < 0 ? function + "(" + file + ")" : function + "(" + file + ":" + line + ")";
     }
+
+    /** A JVM stack frame: function {@code pkg.Class.method}, its file and line ({@link #NATIVE_LINE} if native). */
+    public static Frame of(StackTraceElement e) {
+        int line = e.isNativeMethod() ? NATIVE_LINE : Math.max(UNKNOWN_LINE, e.getLineNumber());
+        return new Frame(e.getClassName() + "." + e.getMethodName(), e.getFileName(), line);
+    }
 }

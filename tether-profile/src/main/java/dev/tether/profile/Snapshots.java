@@ -75,15 +75,16 @@ public final class Snapshots {
      * whose format is known. Null {@code format} detects it, as {@link #read(InputStream, String)}.
      *
      * @throws SnapshotFormatException if the input is not a valid dump of {@code format}; always for
-     *                                 {@link Format#TETHER_REGISTRY}, which is not a file format
+     *                                 {@link Format#TETHER_REGISTRY} and {@link Format#TETHER_LEAK_CHECK}, which are not
+     *                                 file formats
      * @throws IOException             if reading {@code in} fails
      */
     public static Snapshot read(InputStream in, String sourceName, Format format) throws IOException {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(sourceName, "sourceName");
-        if (format == Format.TETHER_REGISTRY) {
-            throw new SnapshotFormatException(sourceName, format, -1, 0,
-                    "not a file format: capture the live tasks with TaskSnapshots.capture()");
+        if (format == Format.TETHER_REGISTRY || format == Format.TETHER_LEAK_CHECK) {
+            throw new SnapshotFormatException(sourceName, format, -1, 0, "not a file format: capture the live tasks"
+                    + " with TaskSnapshots.capture(), a leak check's report with LeakSnapshots.of(report)");
         }
         Opened o = open(in, sourceName);
         Format f = format != null ? format : Sniffer.detect(o.head, o.length, sourceName);
@@ -95,7 +96,7 @@ public final class Snapshots {
             case JDK_TEXT -> new JdkTextReader(new LineReader(all, sourceName, f), sourceName).read();
             case JSTACK -> new JstackReader(new LineReader(all, sourceName, f), sourceName).read();
             case GO_PPROF -> new PprofReader(all, sourceName, o.gzipped).read();
-            case TETHER_REGISTRY -> throw new AssertionError("never detected");
+            case TETHER_REGISTRY, TETHER_LEAK_CHECK -> throw new AssertionError("never detected");
         };
     }
 

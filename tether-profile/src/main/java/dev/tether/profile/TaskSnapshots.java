@@ -179,11 +179,7 @@ public final class TaskSnapshots {
 
         private Frame frame(StackTraceElement e) {
             Frame f = frames.get(e);
-            if (f == null) {
-                int line = e.isNativeMethod() ? Frame.NATIVE_LINE : Math.max(Frame.UNKNOWN_LINE, e.getLineNumber());
-                f = new Frame(e.getClassName() + "." + e.getMethodName(), e.getFileName(), line);
-                frames.put(e, f);
-            }
+            if (f == null) frames.put(e, f = Frame.of(e));
             return f;
         }
 
