@@ -80,9 +80,15 @@ final class JdkJsonReader {
             if (!found) throw error("no \"threadDump\" object");
             if (p.nextToken() != null) throw error("content after the thread dump");
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
+            // Limit violations (StreamConstraintsException) carry no location of their own: use the parser's.
+            JsonLocation at = e.getLocation() != null ? e.getLocation() : p == null ? null : p.currentLocation();
             throw new SnapshotFormatException(source, Format.JDK_JSON, at == null ? -1 : at.getLineNr(),
                     at == null ? -1 : at.getByteOffset(), e.getOriginalMessage(), e);
+        } catch (java.io.CharConversionException e) {
+            // Jackson's own decoding of bytes that are not text in any Unicode encoding (not an I/O failure).
+            JsonLocation at = p == null ? null : p.currentLocation();
+            throw new SnapshotFormatException(source, Format.JDK_JSON, at == null ? -1 : at.getLineNr(),
+                    at == null ? -1 : at.getByteOffset(), "not text: " + e.getMessage(), e);
         }
         return new Snapshot(new Snapshot.Metadata(Format.JDK_JSON, source, processId, null, runtimeVersion, time,
                 List.of()), entries, List.of());
