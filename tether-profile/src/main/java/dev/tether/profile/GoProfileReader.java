@@ -87,7 +87,7 @@ final class GoProfileReader {
             int to = in.indexOf((byte) ' ', i);
             if (to < 0) to = in.end;
             long pc = in.parseHex(i, to);
-            if (pc < 0) throw in.error("expected a program counter 0x..., found \"" + in.string(i, to) + "\"");
+            if (pc < 0) throw in.error("expected a program counter 0x..., found \"" + in.snippet(i, to) + "\"");
             if (n == pcs.length) pcs = Arrays.copyOf(pcs, n * 2);
             pcs[n++] = pc;
             i = to;

@@ -28,6 +28,9 @@ import java.util.Map;
  * goroutines ({@code runtime stack:} sections, {@code exit status 2}) are skipped; in {@code debug=2} they are errors.
  */
 final class GoTracebackReader {
+    /** About 1,900 years: more than any process has waited, far less than overflows a {@link Duration}. */
+    private static final long MAX_WAIT_MINUTES = 1_000_000_000L;
+
 
     /** The preamble keeps at most this many lines of at most {@link #MAX_PREAMBLE_LINE} bytes: it is a message. */
     private static final int MAX_PREAMBLE = 200;
@@ -96,8 +99,8 @@ final class GoTracebackReader {
             }
         }
         if (pendingFunction != null) {
-            throw in.errorAtEnd("truncated: " + (pendingCreatedBy ? "created by " : "frame ") + pendingFunction
-                    + " has no file:line line");
+            throw in.errorAtEnd("truncated: " + (pendingCreatedBy ? "created by " : "frame ")
+                    + LineReader.cut(pendingFunction) + " has no file:line line");
         }
         finish();
         if (entries.isEmpty()) throw in.errorAtEnd("no goroutines");
@@ -136,6 +139,8 @@ final class GoTracebackReader {
                 int digits = in.digitsEnd(from);
                 if (digits > from && in.startsWith(digits, " minute")) {
                     long n = in.parseLong(from, digits);
+                    // Go prints minutes of a wait since the process started: anything near Duration's range is junk.
+                    if (n > MAX_WAIT_MINUTES) throw in.error("a wait of " + n + " minutes is out of range");
                     if (n >= 0) b.waited(minutes.computeIfAbsent(n, Duration::ofMinutes));
                 }
             }
@@ -205,7 +210,7 @@ final class GoTracebackReader {
         byte[] buf = in.buf;
         if (in.end == in.start || buf[in.start] != '\t') {
             throw in.error("expected \"<tab>file:line\" after " + (pendingCreatedBy ? "created by " : "frame ")
-                    + pendingFunction + ", found \"" + in.text() + "\"");
+                    + LineReader.cut(pendingFunction) + ", found \"" + in.text() + "\"");
         }
         int colon = -1;
         int digitsEnd = -1;
@@ -221,7 +226,7 @@ final class GoTracebackReader {
         }
         if (colon < 0) {
             throw in.error("expected \"<tab>file:line\" after " + (pendingCreatedBy ? "created by " : "frame ")
-                    + pendingFunction + ", found \"" + in.text() + "\"");
+                    + LineReader.cut(pendingFunction) + ", found \"" + in.text() + "\"");
         }
         long line = in.parseLong(colon + 1, digitsEnd);
         if (line < 0 || line > Integer.MAX_VALUE) throw in.error("line number out of range");
@@ -229,6 +234,7 @@ final class GoTracebackReader {
         String function = pendingFunction;
         pendingFunction = null;
         if (inAncestors) return;
+        if (function == null || function.isEmpty()) throw in.error("a file:line line without a function line before it");
         String file = pool.string(buf, in.start + 1, colon);
         Frame frame = pool.frame(function, file, (int) line, pendingElidedArgs && !pcOffset);
         if (pendingCreatedBy) {

@@ -87,8 +87,8 @@ final class JdkJsonReader {
         } catch (java.io.CharConversionException e) {
             // Jackson's own decoding of bytes that are not text in any Unicode encoding (not an I/O failure).
             JsonLocation at = p == null ? null : p.currentLocation();
-            throw new SnapshotFormatException(source, Format.JDK_JSON, at == null ? -1 : at.getLineNr(),
-                    at == null ? -1 : at.getByteOffset(), "not text: " + e.getMessage(), e);
+            throw new SnapshotFormatException(source, Format.JDK_JSON, at == null ? 1 : at.getLineNr(),
+                    at == null ? 0 : Math.max(0, at.getByteOffset()), "not text: " + e.getMessage(), e);
         }
         return new Snapshot(new Snapshot.Metadata(Format.JDK_JSON, source, processId, null, runtimeVersion, time,
                 List.of()), entries, List.of());

@@ -239,14 +239,14 @@ final class JstackReader {
         ObjectRef lock = null;
         while (in.next()) {
             if (in.startsWith(DEADLOCK)) {
-                if (cycle != null) deadlocks.add(new Deadlock(cycle));
+                if (cycle != null) deadlocks.add(deadlock(cycle));
                 cycle = new ArrayList<>();
                 inStacks = false;
                 thread = null;
                 continue;
             }
             if (in.startsWith("Found ") && (in.endsWith(" deadlock.") || in.endsWith(" deadlocks."))) {
-                if (cycle != null) deadlocks.add(new Deadlock(cycle));
+                if (cycle != null) deadlocks.add(deadlock(cycle));
                 long n = in.parseLong(in.start + 6, in.digitsEnd(in.start + 6));
                 if (n != deadlocks.size()) {
                     throw in.error("the summary counts " + n + " deadlocks but " + deadlocks.size() + " are listed");
@@ -256,7 +256,7 @@ final class JstackReader {
             if (cycle == null || inStacks || in.isBlank()) continue;
             if (in.startsWith("Java stack information")) {
                 inStacks = true;
-            } else if (in.buf[in.start] == '"' && in.endsWith("\":")) {
+            } else if (in.buf[in.start] == '"' && in.end - in.start >= 3 && in.endsWith("\":")) {
                 thread = syntax.string(in.string(in.start + 1, in.end - 2));
                 kind = null;
                 lock = null;
@@ -290,5 +290,11 @@ final class JstackReader {
             throw in.error("expected \"0x... (a <class>)\" in the deadlock report, found \"" + in.text() + "\"");
         }
         return new ObjectRef(syntax.string(in.string(a + 2, close)), in.string(from, comma));
+    }
+
+    /** A reported deadlock; a "Found one Java-level deadlock" section that names no waiting thread is malformed. */
+    private Deadlock deadlock(List<Deadlock.Edge> cycle) throws SnapshotFormatException {
+        if (cycle.isEmpty()) throw in.error("a deadlock report that names no waiting thread");
+        return new Deadlock(cycle);
     }
 }

@@ -203,7 +203,13 @@ final class LineReader {
         return snippet(start, end);
     }
 
-    private String snippet(int from, int to) {
+    /** {@code text} cut to a length that fits in an error message. */
+    static String cut(String text) {
+        return text.length() <= 120 ? text : text.substring(0, 120) + "...";
+    }
+
+    /** {@code [from, to)} of the current line, cut to a length that fits in an error message. */
+    String snippet(int from, int to) {
         int max = 120;
         return to - from <= max ? string(from, to) : string(from, from + max) + "...";
     }
@@ -215,6 +221,7 @@ final class LineReader {
 
     /** An error after the last line. */
     SnapshotFormatException errorAtEnd(String problem) {
-        return new SnapshotFormatException(source, format, number + 1, base + limit, problem);
+        // Just past the last line read, not the end of what happens to be buffered: the same wherever reads split.
+        return new SnapshotFormatException(source, format, number + 1, base + pos, problem);
     }
 }

@@ -86,7 +86,7 @@ public final class Snapshots {
             throw new SnapshotFormatException(sourceName, format, -1, 0, "not a file format: capture the live tasks"
                     + " with TaskSnapshots.capture(), a leak check's report with LeakSnapshots.of(report)");
         }
-        Opened o = open(in, sourceName);
+        Opened o = open(in, sourceName, format);
         Format f = format != null ? format : Sniffer.detect(o.head, o.length, sourceName);
         InputStream all = new SequenceInputStream(new ByteArrayInputStream(o.head, 0, o.length), o.rest);
         return switch (f) {
@@ -108,7 +108,7 @@ public final class Snapshots {
      */
     public static Format detect(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            Opened o = open(in, file.toString());
+            Opened o = open(in, file.toString(), null);
             return Sniffer.detect(o.head, o.length, file.toString());
         }
     }
@@ -165,11 +165,12 @@ public final class Snapshots {
     private record Opened(byte[] head, int length, InputStream rest, boolean gzipped) {
     }
 
-    private static Opened open(InputStream in, String source) throws IOException {
+    private static Opened open(InputStream in, String source, Format format) throws IOException {
         byte[] head = new byte[Sniffer.HEAD];
         int n = in.readNBytes(head, 0, head.length);
         if (!Sniffer.isGzip(head, n)) return new Opened(head, n, in, false);
-        InputStream gz = new GzipErrors(new SequenceInputStream(new ByteArrayInputStream(head, 0, n), in), source);
+        InputStream gz = new GzipErrors(new SequenceInputStream(new ByteArrayInputStream(head, 0, n), in), source,
+                format);
         byte[] inner = new byte[Sniffer.HEAD];
         int m = gz.readNBytes(inner, 0, inner.length);
         return new Opened(inner, m, gz, true);
@@ -178,11 +179,20 @@ public final class Snapshots {
     /** Decompresses gzip, turning corrupt or cut compressed data into a {@link SnapshotFormatException}. */
     private static final class GzipErrors extends FilterInputStream {
         private final String source;
+        private final Format format;
+        private final Counting compressed;
         private boolean started;
 
-        GzipErrors(InputStream compressed, String source) {
+        /** {@code format}: what the caller asked for, or null when detecting. */
+        GzipErrors(InputStream compressed, String source, Format format) {
+            this(new Counting(compressed), source, format);
+        }
+
+        private GzipErrors(Counting compressed, String source, Format format) {
             super(compressed);
+            this.compressed = compressed;
             this.source = source;
+            this.format = format;
         }
 
         @Override
@@ -201,9 +211,33 @@ public final class Snapshots {
                 }
                 return in.read(b, off, len);
             } catch (ZipException | EOFException e) {
-                throw new SnapshotFormatException(source, null, -1, -1, "corrupt or truncated gzip data: "
-                        + e.getMessage(), e);
+                // The offset is in the compressed input: as far as the decompressor had read when it failed.
+                throw new SnapshotFormatException(source, format, -1, compressed.count, "corrupt or truncated gzip "
+                        + "data: " + (e.getMessage() == null ? "unexpected end" : e.getMessage()), e);
             }
+        }
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class Counting extends FilterInputStream {
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) count += n;
+            return n;
         }
     }
 }
