@@ -85,6 +85,12 @@ class ReaderFuzzTest {
         readsOrFailsCleanly(input, Format.JSTACK);
     }
 
+    /** Go's protobuf goroutine profile (debug=0), gzipped or raw. */
+    @FuzzTest
+    void goPprof(byte[] input) throws IOException {
+        readsOrFailsCleanly(input, Format.GO_PPROF);
+    }
+
     /** No format given: detection, then whichever reader it picks. */
     @FuzzTest
     void anyFormat(byte[] input) throws IOException {
