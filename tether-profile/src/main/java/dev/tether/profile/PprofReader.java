@@ -233,7 +233,7 @@ final class PprofReader {
             }
             if (count < 0) {
                 throw error(sampleTypeOffsets.getFirst(), "not a goroutine profile: no count among its sample types ("
-                        + types + ")");
+                        + LineReader.cut(types.toString()) + ")");
             }
             return count;
         }
