@@ -251,9 +251,11 @@ final class JstackReader {
                 if (n != deadlocks.size()) {
                     throw in.error("the summary counts " + n + " deadlocks but " + deadlocks.size() + " are listed");
                 }
+                expectEnd();
                 return;
             }
-            if (cycle == null || inStacks || in.isBlank()) continue;
+            if (in.isBlank() || inStacks) continue;
+            if (cycle == null) throw afterThreadList();
             if (in.startsWith("Java stack information")) {
                 inStacks = true;
             } else if (in.buf[in.start] == '"' && in.end - in.start >= 3 && in.endsWith("\":")) {
@@ -296,5 +298,17 @@ final class JstackReader {
     private Deadlock deadlock(List<Deadlock.Edge> cycle) throws SnapshotFormatException {
         if (cycle.isEmpty()) throw in.error("a deadlock report that names no waiting thread");
         return new Deadlock(cycle);
+    }
+
+    /** Nothing but blank lines may follow the deadlock summary: a second dump appended to the file is an error. */
+    private void expectEnd() throws java.io.IOException {
+        while (in.next()) {
+            if (!in.isBlank()) throw afterThreadList();
+        }
+    }
+
+    private SnapshotFormatException afterThreadList() {
+        return in.error("unexpected after the thread list and its deadlock report (a second dump appended to the"
+                + " file? read one dump per file): \"" + in.text() + "\"");
     }
 }

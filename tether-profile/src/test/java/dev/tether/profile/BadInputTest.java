@@ -245,4 +245,17 @@ class BadInputTest {
             return k;
         }
     }
+
+    @Test
+    void twoJstackDumpsAppendedToOneFileAreRejectedNotReadAsTheFirst() {
+        for (String fixture : new String[] {"lockdeadlocks.jdk25.jstack.txt", "queueleaks.jdk25.jstack.txt"}) {
+            byte[] one = Fixtures.bytes(Fixtures.jvm(fixture));
+            byte[] two = new byte[one.length * 2];
+            System.arraycopy(one, 0, two, 0, one.length);
+            System.arraycopy(one, 0, two, one.length, one.length);
+            SnapshotFormatException e = assertThrows(SnapshotFormatException.class,
+                    () -> Snapshots.read(new java.io.ByteArrayInputStream(two), fixture + " twice"));
+            assertTrue(e.getMessage().contains("second dump appended"), e.getMessage());
+        }
+    }
 }
