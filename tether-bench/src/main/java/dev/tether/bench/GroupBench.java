@@ -52,12 +52,18 @@ public class GroupBench {
         return x ^ (x >>> 7);
     }
 
-    /** Runs {@code body} on a raw virtual thread and waits for it, rethrowing its failure. */
-    private static void onVirtualDriver(Callable<Void> body) throws Exception {
+    /** One fan-out of three and its join. */
+    @FunctionalInterface
+    interface FanOut {
+        void run() throws Exception;
+    }
+
+    /** Runs {@value #BATCH} fan-outs one after the other on a raw virtual thread and waits, rethrowing a failure. */
+    private static void onVirtualDriver(FanOut fanOut) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = Thread.ofVirtual().start(() -> {
             try {
-                body.call();
+                for (int i = 0; i < BATCH; i++) fanOut.run();
             } catch (Throwable e) {
                 failure.set(e);
             }
@@ -70,15 +76,12 @@ public class GroupBench {
     @OperationsPerInvocation(BATCH)
     public void group() throws Exception {
         onVirtualDriver(() -> {
-            for (int i = 0; i < BATCH; i++) {
-                try (Group g = Group.open()) {
-                    g.go(WORK);
-                    g.go(WORK);
-                    g.go(WORK);
-                    g.join();
-                }
+            try (Group g = Group.open()) {
+                g.go(WORK);
+                g.go(WORK);
+                g.go(WORK);
+                g.join();
             }
-            return null;
         });
     }
 
@@ -86,16 +89,13 @@ public class GroupBench {
     @OperationsPerInvocation(BATCH)
     public void groupLimit3() throws Exception {
         onVirtualDriver(() -> {
-            for (int i = 0; i < BATCH; i++) {
-                try (Group g = Group.open()) {
-                    g.limit(3);
-                    g.go(WORK);
-                    g.go(WORK);
-                    g.go(WORK);
-                    g.join();
-                }
+            try (Group g = Group.open()) {
+                g.limit(3);
+                g.go(WORK);
+                g.go(WORK);
+                g.go(WORK);
+                g.join();
             }
-            return null;
         });
     }
 
@@ -103,15 +103,12 @@ public class GroupBench {
     @OperationsPerInvocation(BATCH)
     public void taskScope() throws Exception {
         onVirtualDriver(() -> {
-            for (int i = 0; i < BATCH; i++) {
-                try (TaskScope s = TaskScope.open()) {
-                    Task<Long> a = s.go(WORK), b = s.go(WORK), c = s.go(WORK);
-                    a.join();
-                    b.join();
-                    c.join();
-                }
+            try (TaskScope s = TaskScope.open()) {
+                Task<Long> a = s.go(WORK), b = s.go(WORK), c = s.go(WORK);
+                a.join();
+                b.join();
+                c.join();
             }
-            return null;
         });
     }
 
@@ -119,15 +116,12 @@ public class GroupBench {
     @OperationsPerInvocation(BATCH)
     public void structuredTaskScope() throws Exception {
         onVirtualDriver(() -> {
-            for (int i = 0; i < BATCH; i++) {
-                try (var scope = StructuredTaskScope.open()) {
-                    scope.fork(WORK);
-                    scope.fork(WORK);
-                    scope.fork(WORK);
-                    scope.join();
-                }
+            try (var scope = StructuredTaskScope.open()) {
+                scope.fork(WORK);
+                scope.fork(WORK);
+                scope.fork(WORK);
+                scope.join();
             }
-            return null;
         });
     }
 
@@ -135,18 +129,15 @@ public class GroupBench {
     @OperationsPerInvocation(BATCH)
     public void latch() throws Exception {
         onVirtualDriver(() -> {
-            for (int i = 0; i < BATCH; i++) {
-                CountDownLatch done = new CountDownLatch(3);
-                Runnable r = () -> {
-                    work();
-                    done.countDown();
-                };
-                Thread.ofVirtual().start(r);
-                Thread.ofVirtual().start(r);
-                Thread.ofVirtual().start(r);
-                done.await();
-            }
-            return null;
+            CountDownLatch done = new CountDownLatch(3);
+            Runnable r = () -> {
+                work();
+                done.countDown();
+            };
+            Thread.ofVirtual().start(r);
+            Thread.ofVirtual().start(r);
+            Thread.ofVirtual().start(r);
+            done.await();
         });
     }
 }

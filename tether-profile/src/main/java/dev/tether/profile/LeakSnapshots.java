@@ -29,10 +29,8 @@ public final class LeakSnapshots {
     public static Snapshot of(LeakReport report) {
         Objects.requireNonNull(report, "report");
         List<Entry> entries = report.leaks().stream().map(LeakSnapshots::entry).toList();
-        String name = ProcessHandle.current().info().command()
-                .map(cmd -> cmd.substring(cmd.lastIndexOf('/') + 1)).orElse(null);
-        Snapshot.Metadata m = new Snapshot.Metadata(Format.TETHER_LEAK_CHECK, "Tether leak check",
-                ProcessHandle.current().pid(), name, Runtime.version().toString(), Instant.now(), List.of());
+        Snapshot.Metadata m = Snapshot.Metadata.ofThisProcess(Format.TETHER_LEAK_CHECK, "Tether leak check",
+                Instant.now(), List.of());
         return new Snapshot(m, entries, List.of());
     }
 

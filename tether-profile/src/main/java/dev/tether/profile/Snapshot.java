@@ -63,5 +63,12 @@ public record Snapshot(Metadata metadata, List<Entry> entries, List<Deadlock> de
             Objects.requireNonNull(source, "source");
             preamble = List.copyOf(preamble);
         }
+
+        /** Metadata of a capture taken in this JVM: its pid, command name and runtime version. */
+        static Metadata ofThisProcess(Format format, String source, Instant time, List<String> preamble) {
+            ProcessHandle me = ProcessHandle.current();
+            String name = me.info().command().map(cmd -> cmd.substring(cmd.lastIndexOf('/') + 1)).orElse(null);
+            return new Metadata(format, source, me.pid(), name, Runtime.version().toString(), time, preamble);
+        }
     }
 }

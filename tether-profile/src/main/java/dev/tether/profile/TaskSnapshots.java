@@ -87,10 +87,8 @@ public final class TaskSnapshots {
             entries = c.tasks(TaskRegistry.snapshot());
             preamble = List.of();
         }
-        String name = ProcessHandle.current().info().command()
-                .map(cmd -> cmd.substring(cmd.lastIndexOf('/') + 1)).orElse(null);
-        Snapshot.Metadata m = new Snapshot.Metadata(Format.TETHER_REGISTRY, "Tether task registry",
-                ProcessHandle.current().pid(), name, Runtime.version().toString(), now, preamble);
+        Snapshot.Metadata m = Snapshot.Metadata.ofThisProcess(Format.TETHER_REGISTRY, "Tether task registry", now,
+                preamble);
         return new Snapshot(m, entries, List.of());
     }
 
