@@ -83,7 +83,7 @@ public final class Task<T> {
         this.body = body;
         Thread thread = (name == null ? Thread.ofVirtual() : Thread.ofVirtual().name(name)).unstarted(this::run);
         this.unstarted = thread;
-        this.record = new TaskRecord(thread, IDS.incrementAndGet(), name, site, ownerInfo);
+        this.record = new TaskRecord(thread, IDS.incrementAndGet(), name, site, ownerInfo, this);
         this.context = new TaskContext(parent, this);
     }
 
@@ -246,6 +246,16 @@ public final class Task<T> {
             }
             if (owner != null) owner.exit();
         }
+    }
+
+    /**
+     * Called by the registry's reaper: the collector reclaimed this task's thread while its body was blocked. Finish
+     * the task on a new thread as if the body had thrown {@link TaskLeakedException} (cancelling its own tasks and
+     * waiting for them may block, and the reaper must not).
+     */
+    void reclaimed(TaskInfo info) {
+        failure = new TaskLeakedException(info);
+        Thread.ofVirtual().name("tether-reaper-" + record.id).start(this::finish); // start() publishes failure
     }
 
     void interruptIfRunning() {

@@ -63,6 +63,7 @@ public final class TaskInfo {
     private final WaitReason tetherReason;
     private final long waitOn;
     private final StackTraceElement creationSite;
+    private final StackTraceElement blockingSite;
     private final Owner owner;
     private final WeakReference<Thread> thread;
     private final boolean tetherWait;
@@ -76,6 +77,7 @@ public final class TaskInfo {
         WaitReason reason = r.reason;
         long since = r.waitSince;
         long on = r.waitOn;
+        this.blockingSite = reason == null ? null : r.waitAt;
         Thread t = r.get();
         this.tetherReason = reason;
         this.waitOn = on;
@@ -151,6 +153,15 @@ public final class TaskInfo {
     /** The frame of the code that spawned the task, if known. */
     public Optional<StackTraceElement> creationSite() {
         return Optional.ofNullable(creationSite);
+    }
+
+    /**
+     * The frame of user code that called the Tether operation the task waits in, if it was recorded: only when
+     * blocking sites are on (by default exactly when {@link TaskRegistry#provesLeaks()}; see there). Otherwise, and
+     * for JDK waits, take it from {@link #stackTrace()}.
+     */
+    public Optional<StackTraceElement> blockingSite() {
+        return Optional.ofNullable(blockingSite);
     }
 
     /** The scope or task that owns this task; empty for a detached task. */

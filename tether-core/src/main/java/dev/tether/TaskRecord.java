@@ -10,9 +10,13 @@ import java.lang.ref.WeakReference;
  * can never run again. It refers to no channel or context either, for the same reason (a channel's wait queue
  * leads to its waiters' threads); {@link #waitOn} is a channel's id, not the channel.
  *
+ * <p>It does refer strongly to its {@link Task}, so that when the collector reclaims the thread the registry can
+ * still finish the task (release its joiners and its owner). That link adds no path to the thread: a task reaches
+ * its thread only through this weak reference.
+ *
  * <p>The wait fields are written by the task's own thread only on the slow path of a blocking Tether operation,
  * and read racily by dumps: {@link #reason} is written last on entry and first on exit, so a dump that sees a
- * reason sees the since/on values of that wait or of a later one.
+ * reason sees the since/on/at values of that wait or of a later one.
  */
 final class TaskRecord extends WeakReference<Thread> {
     final long id;
@@ -21,27 +25,37 @@ final class TaskRecord extends WeakReference<Thread> {
     final StackTraceElement site;
     /** The owner; null for a detached task. */
     final TaskInfo.Owner owner;
+    /** The task; null only for records built in tests. */
+    final Task<?> task;
 
     volatile WaitReason reason;
     long waitSince;
     long waitOn;
+    /** The user frame that called the blocking operation, if {@link TaskRegistry#BLOCKING_SITES} recorded it. */
+    StackTraceElement waitAt;
 
     /** This task seen as the owner of the tasks it spawns; created on its first spawn. */
     private TaskInfo.Owner asOwner;
 
     // Guarded by the registry stripe's monitor.
     TaskRecord prev, next;
+    boolean listed;
 
-    TaskRecord(Thread thread, long id, String name, StackTraceElement site, TaskInfo.Owner owner) {
-        super(thread);
+    TaskRecord(Thread thread, long id, String name, StackTraceElement site, TaskInfo.Owner owner, Task<?> task) {
+        super(thread, TaskRegistry.RECLAIMED);
         this.id = id;
         this.name = name;
         this.site = site;
         this.owner = owner;
+        this.task = task;
     }
 
-    /** Records that this task's thread is about to block; called by that thread. */
+    /**
+     * Records that this task's thread is about to block; called by that thread. With blocking sites on, also finds
+     * the user frame that called the operation (a stack walk of a couple of microseconds, paid only on a wait).
+     */
     void beginWait(WaitReason r, long on) {
+        waitAt = TaskRegistry.BLOCKING_SITES && r != WaitReason.CHILDREN ? CreationSites.caller() : null;
         waitSince = System.nanoTime();
         waitOn = on;
         reason = r;

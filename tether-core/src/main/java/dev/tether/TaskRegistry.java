@@ -1,5 +1,7 @@
 package dev.tether;
 
+import java.lang.ref.ReferenceQueue;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -14,9 +16,19 @@ import java.util.SplittableRandom;
  * its own tasks finished).
  *
  * <p>The registry is always on and costs nothing while tasks run: a spawn links one small record, a task's end
- * unlinks it, and a Tether operation writes to it only when it is about to block. It holds task threads weakly:
- * a blocked task whose thread the garbage collector reclaims stays listed, with state
- * {@link TaskInfo.State#UNREACHABLE}, as a proven leak.
+ * unlinks it, and a Tether operation writes to it only when it is about to block.
+ *
+ * <h2>Leaks proven by the garbage collector</h2>
+ * The registry holds task threads weakly. A virtual thread blocked on a channel, lock or queue that no running code
+ * can reach any more is itself unreachable, and the collector may reclaim it: the task can then never complete its
+ * work (at most a cancellation could still have ended it). The registry notices, moves the task to
+ * {@link #reclaimed()} as a proven leak with its wait reason, {@linkplain TaskInfo#blockingSite() blocking site} and
+ * creation site, and finishes it with a {@link TaskLeakedException}, which releases its joiners and its owner.
+ *
+ * <p>This can happen only with {@code -Djdk.trackAllThreads=false} ({@link #provesLeaks()}): by default the JDK's
+ * root thread container keeps every virtual thread reachable, leaked or not. With that setting, tasks also record
+ * where they block ({@code -Dtether.blockingSites}, default on exactly when leaks can be proven), a stack walk of
+ * about a microsecond on each wait, so that a reclaimed task's report names the line it was stuck at.
  *
  * <h2>Implementation notes</h2>
  * Records live in {@value #STRIPES} intrusive doubly-linked lists chosen by task id, each guarded by its own
@@ -29,6 +41,31 @@ public final class TaskRegistry {
     }
 
     private static final int STRIPES = 64;
+    /** How many proven leaks {@link #reclaimed()} keeps; older ones are only counted. */
+    static final int RECLAIMED_KEPT = 4096;
+
+    /**
+     * True if the collector may reclaim a blocked virtual thread: the JDK keeps every virtual thread in its root
+     * container unless {@code jdk.trackAllThreads} is set to something other than empty or "true"
+     * (jdk.internal.vm.ThreadContainers reads it the same way).
+     */
+    static final boolean THREADS_COLLECTABLE;
+    /** True if blocking Tether operations record the user frame that called them. */
+    static final boolean BLOCKING_SITES;
+    /** Records whose thread the collector cleared while they were listed; null when that cannot happen. */
+    static final ReferenceQueue<Thread> RECLAIMED;
+
+    static {
+        String track = System.getProperty("jdk.trackAllThreads");
+        THREADS_COLLECTABLE = !(track == null || track.isEmpty() || Boolean.parseBoolean(track));
+        BLOCKING_SITES = Boolean.parseBoolean(System.getProperty("tether.blockingSites",
+                String.valueOf(THREADS_COLLECTABLE)));
+        RECLAIMED = THREADS_COLLECTABLE ? new ReferenceQueue<>() : null;
+        if (RECLAIMED != null) Thread.ofPlatform().daemon().name("tether-reaper").start(TaskRegistry::reap);
+    }
+
+    private static final ArrayDeque<TaskInfo> reclaimedKept = new ArrayDeque<>();
+    private static long reclaimedTotal; // guarded by reclaimedKept
 
     private static final class Stripe {
         TaskRecord head;
@@ -52,19 +89,85 @@ public final class TaskRegistry {
             r.next = h;
             if (h != null) h.prev = r;
             s.head = r;
+            r.listed = true;
             s.count = s.count + 1;
         }
     }
 
+    /** Unlinks a finished task's record; no effect if it is not listed (a reclaimed task was unlinked already). */
     static void remove(TaskRecord r) {
+        unlink(r);
+        r.clear(); // a finished task's thread is garbage, not a leak: never enqueue its record
+    }
+
+    private static boolean unlink(TaskRecord r) {
         Stripe s = stripe(r.id);
         synchronized (s) {
+            if (!r.listed) return false;
             TaskRecord p = r.prev, n = r.next;
             if (p == null) s.head = n;
             else p.next = n;
             if (n != null) n.prev = p;
             r.prev = r.next = null;
+            r.listed = false;
             s.count = s.count - 1;
+            return true;
+        }
+    }
+
+    /** The reaper: a daemon thread, started only when threads can be reclaimed, parked while nothing is. */
+    private static void reap() {
+        for (;;) {
+            try {
+                reclaim((TaskRecord) RECLAIMED.remove());
+            } catch (InterruptedException e) {
+                // Nothing owns this thread but the process; keep reaping.
+            } catch (Throwable e) {
+                // An Error while finishing one task (OutOfMemoryError, a throwing handler) must not stop the reaper.
+                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), e);
+            }
+        }
+    }
+
+    /**
+     * A listed task's thread was reclaimed while it was blocked: record the proven leak and finish the task. A
+     * cleared record that is no longer listed belongs to a task that finished normally (unreachable if cleared
+     * before being enqueued, but checked anyway).
+     */
+    static void reclaim(TaskRecord r) {
+        TaskInfo info = new TaskInfo(r, System.nanoTime());
+        if (!unlink(r)) return;
+        synchronized (reclaimedKept) {
+            if (reclaimedKept.size() == RECLAIMED_KEPT) reclaimedKept.removeFirst();
+            reclaimedKept.addLast(info);
+            reclaimedTotal++;
+        }
+        if (r.task != null) r.task.reclaimed(info);
+    }
+
+    /**
+     * True if this JVM lets the garbage collector prove leaks: started with {@code -Djdk.trackAllThreads=false}. See
+     * the class comment.
+     */
+    public static boolean provesLeaks() {
+        return THREADS_COLLECTABLE;
+    }
+
+    /**
+     * The most recent tasks proven leaked (up to {@value #RECLAIMED_KEPT}, oldest first), each with state
+     * {@link TaskInfo.State#UNREACHABLE} and its wait as it was when the collector reclaimed its thread. Always empty
+     * unless {@link #provesLeaks()}.
+     */
+    public static List<TaskInfo> reclaimed() {
+        synchronized (reclaimedKept) {
+            return List.copyOf(reclaimedKept);
+        }
+    }
+
+    /** How many tasks have been proven leaked since the process started, including those no longer kept. */
+    public static long reclaimedCount() {
+        synchronized (reclaimedKept) {
+            return reclaimedTotal;
         }
     }
 

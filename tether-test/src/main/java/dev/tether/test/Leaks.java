@@ -45,8 +45,8 @@ import java.util.regex.Pattern;
  * Infrastructure that is not the code under test's: the JVM's own threads (Reference Handler, Finalizer, Signal
  * Dispatcher, Common-Cleaner, Attach Listener, Notification Thread, JFR's threads, process reaper), virtual-thread
  * carriers, idle {@code ForkJoinPool.commonPool} workers, the JDK helpers that start lazily on first use
- * (ForkJoinPool delay schedulers, {@code VirtualThread-unblocker}/{@code -unparker}), Tether's {@code tether-timer},
- * the test runner's threads (surefire's {@code surefire-forkedjvm-*}, JUnit's timeout watcher and parallel-execution
+ * (ForkJoinPool delay schedulers, {@code VirtualThread-unblocker}/{@code -unparker}), Tether's {@code tether-timer}
+ * and {@code tether-reaper}, the test runner's threads (surefire's {@code surefire-forkedjvm-*}, JUnit's timeout watcher and parallel-execution
  * workers) and {@code main}. {@link LeakOption#noDefaultIgnores()} drops them.
  */
 public final class Leaks {
@@ -60,7 +60,7 @@ public final class Leaks {
     private static final Pattern DEFAULT_IGNORED_NAMES = Pattern.compile(String.join("|",
             "Reference Handler", "Finalizer", "Signal Dispatcher", "Common-Cleaner", "Attach Listener",
             "Notification Thread", "process reaper", "JFR .*", "Jfr.*", "VirtualThread-unblocker",
-            "VirtualThread-unparker", "ForkJoinPool(-\\d+|\\.commonPool)-delayScheduler", "tether-timer",
+            "VirtualThread-unparker", "ForkJoinPool(-\\d+|\\.commonPool)-delayScheduler", "tether-timer", "tether-reaper",
             "surefire-forkedjvm-.*", "junit-jupiter-timeout-watcher", "main", "Keep-Alive-Timer",
             "idle-timeout-task", "DestroyJavaVM"));
 
