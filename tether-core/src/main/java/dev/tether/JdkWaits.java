@@ -48,8 +48,11 @@ public final class JdkWaits {
         return "park";
     }
 
-    /** A name for the wait at the top of {@code stack}, or null if no known JDK wait is there. */
-    static String fromStack(StackTraceElement[] stack) {
+    /**
+     * A name for the wait at the top of {@code stack}, or null if no known JDK wait is there. For stacks read from a
+     * dump, where no {@link Thread} is at hand.
+     */
+    public static String fromStack(StackTraceElement[] stack) {
         String fallback = null;
         for (StackTraceElement f : stack) {
             String c = f.getClassName(), m = f.getMethodName();
