@@ -90,7 +90,7 @@ final class Sampler {
         final IdentityHashMap<StackTraceElement, int[]> creators;
         int total, aged;
         long oldest;
-        StackTraceElement[] threadStack; // for raw threads: the first old one's stack
+        Sampled threadStack; // for raw threads: the first old one's stack
 
         Group(String reason, StackTraceElement site, boolean exact) {
             this.reason = reason;
@@ -153,17 +153,22 @@ final class Sampler {
 
     /** A suspect being assembled; parts for the same site (from an exact group and an estimate) add up. */
     private static final class Parts {
+        /** The wait named from the representative stack (exact for JDK waits), or null to keep the group's. */
+        String reason;
         int count, total;
         long oldest;
         StackTraceElement creationSite;
         List<StackTraceElement> stack = List.of();
         boolean estimated;
 
-        void add(int count, int total, long oldest, StackTraceElement creationSite, StackTraceElement[] stack,
+        void add(int count, int total, long oldest, StackTraceElement creationSite, Sampled sampled,
                  boolean estimated) {
             if (this.creationSite == null || count > this.count) {
                 if (creationSite != null) this.creationSite = creationSite;
-                if (stack != null && stack.length > 0) this.stack = List.of(stack);
+                if (sampled != null) {
+                    this.stack = List.of(sampled.stack());
+                    this.reason = sampled.reason();
+                }
             }
             this.count += count;
             this.total += total;
@@ -202,7 +207,7 @@ final class Sampler {
             counts.merge(key, g.aged, Integer::sum);
             if (g.aged < minTasks) continue;
             found.computeIfAbsent(key, k -> new Parts())
-                    .add(g.aged, g.total, g.oldest, g.topCreator(), firstStack(g.sample), false);
+                    .add(g.aged, g.total, g.oldest, g.topCreator(), firstSampled(g.sample), false);
         }
         for (Group g : byCreation.all()) {
             if (g.aged >= minTasks) estimate(g, found, counts);
@@ -216,7 +221,7 @@ final class Sampler {
             SiteKey k = e.getKey();
             Parts p = e.getValue();
             int growth = p.count - previousCounts.getOrDefault(k, 0);
-            Suspect s = new Suspect(k.kind(), k.reason(), k.site(), p.count, p.total, Duration.ofNanos(p.oldest),
+            Suspect s = new Suspect(k.kind(), p.reason != null ? p.reason : k.reason(), k.site(), p.count, p.total, Duration.ofNanos(p.oldest),
                     growth, p.creationSite, p.stack, p.estimated);
             if (!ignore.test(s)) suspects.add(s);
         }
@@ -242,17 +247,16 @@ final class Sampler {
 
     /** Splits a large group by creation site among the blocking sites found in the stacks of its sample. */
     private void estimate(Group g, Map<SiteKey, Parts> found, Map<SiteKey, Integer> counts) {
-        Map<StackTraceElement, List<StackTraceElement[]>> bySite = new LinkedHashMap<>();
+        Map<StackTraceElement, List<Sampled>> bySite = new LinkedHashMap<>();
         int taken = 0;
         for (TaskInfo t : g.sample) {
-            if (t == null) continue;
-            StackTraceElement[] stack = TaskDump.trimmed(t.stackTrace());
-            if (stack.length == 0) continue; // ended since the snapshot
-            bySite.computeIfAbsent(userFrame(stack), k -> new ArrayList<>()).add(stack);
+            Sampled s = Sampled.of(t);
+            if (s == null) continue; // ended since the snapshot
+            bySite.computeIfAbsent(userFrame(s.stack()), k -> new ArrayList<>()).add(s);
             taken++;
         }
         if (taken == 0) return; // every sampled task has moved on: nothing to say this time
-        for (Map.Entry<StackTraceElement, List<StackTraceElement[]>> e : bySite.entrySet()) {
+        for (Map.Entry<StackTraceElement, List<Sampled>> e : bySite.entrySet()) {
             int n = e.getValue().size();
             int count = (int) Math.round((double) g.aged * n / taken);
             int total = (int) Math.round((double) g.total * n / taken);
@@ -271,19 +275,25 @@ final class Sampler {
         for (TaskInfo t : tasks) t.thread().ifPresent(th -> taskThreads.put(th.threadId(), 1));
         Snapshot dump = ThreadDumps.take();
         Groups groups = new Groups(false);
+        Map<StackTraceElement, StackTraceElement> canonical = new HashMap<>(); // groups match sites by identity
         LongLongMap next = new LongLongMap(threadWaits.size());
         for (Entry e : dump.entries()) {
             if (e.id().isEmpty() || taskThreads.get(e.id().getAsLong()) != LongLongMap.MISSING) continue;
             Entry.State st = e.state();
-            if (st != Entry.State.WAITING && st != Entry.State.TIMED_WAITING && st != Entry.State.BLOCKED) continue;
-            StackTraceElement[] stack = TaskDump.trimmed(elements(e.stack()));
+            StackTraceElement[] full = elements(e.stack());
+            String reason = JdkWaits.fromStack(full);
+            boolean waiting = st == Entry.State.WAITING || st == Entry.State.TIMED_WAITING
+                    || st == Entry.State.BLOCKED;
+            // Some JDKs' JSON dumps give no state: then a known JDK wait on the stack says the thread is blocked.
+            if (!waiting && !(st == Entry.State.UNKNOWN && reason != null)) continue;
+            StackTraceElement[] stack = TaskDump.trimmed(full);
             StackTraceElement site = userFrame(stack);
             if (site == null) continue; // JVM and JDK machinery with no user code: not the user's leak
-            String reason = JdkWaits.fromStack(stack);
+            site = canonical.computeIfAbsent(site, k -> k);
             if (reason == null) reason = st == Entry.State.BLOCKED ? "monitor enter" : UNNAMED;
             long age = jdkWaitAge(threadWaits, next, e.id().getAsLong(), reason, now);
             Group g = groups.get(site, reason);
-            if (age >= minAgeNanos && g.threadStack == null) g.threadStack = stack;
+            if (age >= minAgeNanos && g.threadStack == null) g.threadStack = new Sampled(stack, reason);
             g.add(null, age);
         }
         threadWaits = next;
@@ -340,11 +350,21 @@ final class Sampler {
         return newly;
     }
 
-    private static StackTraceElement[] firstStack(TaskInfo[] sample) {
+    /** A task's trimmed stack, taken now, and its wait named from it. */
+    private record Sampled(StackTraceElement[] stack, String reason) {
+        /** Null if the task has ended. */
+        static Sampled of(TaskInfo t) {
+            if (t == null) return null;
+            StackTraceElement[] raw = t.stackTrace();
+            if (raw.length == 0) return null;
+            return new Sampled(TaskDump.trimmed(raw), t.refinedWaitReason(raw));
+        }
+    }
+
+    private static Sampled firstSampled(TaskInfo[] sample) {
         for (TaskInfo t : sample) {
-            if (t == null) continue;
-            StackTraceElement[] s = TaskDump.trimmed(t.stackTrace());
-            if (s.length > 0) return s;
+            Sampled s = Sampled.of(t);
+            if (s != null) return s;
         }
         return null;
     }
