@@ -177,7 +177,7 @@ class LeakDetectorTest {
                     .filter(x -> x.kind() == Suspect.Kind.THREADS).findFirst().orElse(null),
                     () -> "the raw threads are a suspect; last sample: " + detector.latest().orElseThrow());
             assertEquals(putLine, suspect.blockingSite().getLineNumber());
-            assertEquals("queue transfer", suspect.waitReason());
+            assertEquals("queue put", suspect.waitReason());
             assertEquals(12, suspect.count());
             assertTrue(detector.latest().orElseThrow().threadsScanned());
         } finally {
