@@ -58,8 +58,9 @@ final class Sampler {
     private LongLongMap threadWaits = new LongLongMap(16);
     private final Map<String, Integer> reasonIndex = new HashMap<>();
     private Map<SiteKey, Integer> previousCounts = Map.of();
-    private Set<Long> reclaimedKept = Set.of();
+    /** Proven leaks from before the detector started are not its to report. */
     private long reclaimedAccounted = TaskRegistry.reclaimedCount();
+    private Set<Long> reclaimedKept = ids(TaskRegistry.reclaimed());
     private final Map<LeakKey, LeakCount> proven = new HashMap<>();
 
     Sampler(int minTasks, Duration minAge, int stackSamples, int scanThreadsEvery,
@@ -326,12 +327,8 @@ final class Sampler {
         long total = TaskRegistry.reclaimedCount(); // before the list: the list may hold more, never fewer
         List<TaskInfo> kept = TaskRegistry.reclaimed();
         List<TaskInfo> newly = new ArrayList<>();
-        Set<Long> ids = new HashSet<>(kept.size() * 2);
-        for (TaskInfo t : kept) {
-            ids.add(t.id());
-            if (!reclaimedKept.contains(t.id())) newly.add(t);
-        }
-        reclaimedKept = ids;
+        for (TaskInfo t : kept) if (!reclaimedKept.contains(t.id())) newly.add(t);
+        reclaimedKept = ids(kept);
         for (TaskInfo t : newly) {
             LeakCount c = proven.computeIfAbsent(new LeakKey(t.waitReason(), t.blockingSite().orElse(null),
                     t.creationSite().orElse(null)), k -> new LeakCount());
@@ -348,6 +345,12 @@ final class Sampler {
         }
         reclaimedAccounted += newly.size() + Math.max(0, dropped);
         return newly;
+    }
+
+    private static Set<Long> ids(List<TaskInfo> tasks) {
+        Set<Long> ids = new HashSet<>(tasks.size() * 2);
+        for (TaskInfo t : tasks) ids.add(t.id());
+        return ids;
     }
 
     /** A task's trimmed stack, taken now, and its wait named from it. */
