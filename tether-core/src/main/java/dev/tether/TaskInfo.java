@@ -67,6 +67,8 @@ public final class TaskInfo {
     private final Owner owner;
     private final WeakReference<Thread> thread;
     private final boolean tetherWait;
+    /** For a JDK wait: how long since a registry scan first saw it; else -1. */
+    private final long observedNanos;
 
     TaskInfo(TaskRecord r, long now) {
         this.id = r.id;
@@ -86,18 +88,32 @@ public final class TaskInfo {
             this.state = t == null ? State.UNREACHABLE : State.WAITING;
             this.waitReason = reason.label;
             this.waitedNanos = Math.max(0, now - since);
+            this.observedNanos = -1;
         } else {
             this.tetherWait = false;
             this.waitedNanos = -1;
-            if (t == null) {
-                this.state = State.UNREACHABLE;
-                this.waitReason = null;
+            String jdk = t == null ? null : JdkWaits.fromBlocker(t);
+            this.state = t == null ? State.UNREACHABLE : jdk == null ? State.RUNNABLE : State.WAITING;
+            this.waitReason = jdk;
+            if (jdk != null) {
+                this.observedNanos = observe(r, t, jdk, now);
             } else {
-                String jdk = JdkWaits.fromBlocker(t);
-                this.state = jdk == null ? State.RUNNABLE : State.WAITING;
-                this.waitReason = jdk;
+                this.observedNanos = -1;
+                if (r.jdkWaitSeen != 0) r.jdkWaitSeen = 0; // the next JDK wait is a new one
             }
         }
+    }
+
+    /** Dates the JDK wait {@code jdk} of {@code r} by the first scan that saw it; returns its age so far. */
+    private static long observe(TaskRecord r, Thread t, String jdk, long now) {
+        Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(t);
+        int key = blocker != null ? System.identityHashCode(blocker) : jdk.hashCode();
+        long seen = r.jdkWaitSeen;
+        if (seen == 0 || r.jdkWaitKey != key) {
+            r.jdkWaitKey = key;
+            r.jdkWaitSeen = seen = now == 0 ? 1 : now;
+        }
+        return Math.max(0, now - seen);
     }
 
     private static String describeWaitOn(WaitReason reason, long on) {
@@ -143,6 +159,18 @@ public final class TaskInfo {
     /** How long the task had waited in a Tether operation at the snapshot; empty for JDK waits and runnable tasks. */
     public Optional<Duration> waited() {
         return waitedNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(waitedNanos));
+    }
+
+    /**
+     * How long the task has waited, at least: for a Tether wait its exact duration ({@link #waited()}); for a JDK
+     * wait, the time since a scan of the registry ({@link TaskRegistry#snapshot()}, {@link TaskRegistry#groups},
+     * {@link TaskRegistry#forEach}, a dump) first saw the task in that wait, which is zero at the first scan and a
+     * lower bound after. A task that woke and waited again on the same object between two scans counts as one wait.
+     * Empty for a runnable task.
+     */
+    public Optional<Duration> waitedAtLeast() {
+        if (waitedNanos >= 0) return Optional.of(Duration.ofNanos(waitedNanos));
+        return observedNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(observedNanos));
     }
 
     /** What the task waits on, e.g. {@code "chan 12"}, if known. */

@@ -34,6 +34,14 @@ final class TaskRecord extends WeakReference<Thread> {
     /** The user frame that called the blocking operation, if {@link TaskRegistry#BLOCKING_SITES} recorded it. */
     StackTraceElement waitAt;
 
+    /**
+     * When a registry scan first saw this task in its current JDK wait (0: not seen in one), and which wait (the
+     * park blocker's identity hash, or the wait's name when there is no blocker). Written racily by scans, which
+     * at worst date a wait a scan later or earlier.
+     */
+    long jdkWaitSeen;
+    int jdkWaitKey;
+
     /** This task seen as the owner of the tasks it spawns; created on its first spawn. */
     private TaskInfo.Owner asOwner;
 

@@ -1,6 +1,7 @@
 package dev.tether;
 
 import java.lang.ref.ReferenceQueue;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The live tasks of this process: Go's {@code runtime.NumGoroutine} and the data behind
@@ -194,47 +196,88 @@ public final class TaskRegistry {
     }
 
     /**
-     * Live tasks grouped by wait reason, state and creation site, largest group first, each with its count, its
-     * oldest Tether wait and a uniform random sample of up to {@code sampleSize} tasks. Unlike {@link #snapshot()}
-     * this builds no per-task object (only the samples), so it suits a million tasks. Not atomic across the
-     * registry, like {@code snapshot()}.
+     * Calls {@code action} with a view of every live task, in no particular order, building each view just before
+     * the call: unlike {@link #snapshot()} nothing is kept, so a million tasks cost a million short-lived objects
+     * rather than a million retained ones. The action runs on the calling thread and holds no lock of the registry;
+     * it may do anything, including spawning tasks (which it may or may not then visit). Not atomic across the
+     * registry, like {@code snapshot()}; a task that ends during the visit may still be visited.
      *
-     * @throws IllegalArgumentException if {@code sampleSize} is negative
+     * @throws NullPointerException if {@code action} is null
      */
+    public static void forEach(Consumer<? super TaskInfo> action) {
+        Objects.requireNonNull(action, "action");
+        TaskRecord[] batch = new TaskRecord[256];
+        for (Stripe s : stripes) {
+            int n = 0;
+            synchronized (s) {
+                if (batch.length < s.count) batch = new TaskRecord[s.count + (s.count >> 2)];
+                for (TaskRecord r = s.head; r != null; r = r.next) batch[n++] = r;
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                TaskRecord r = batch[i];
+                batch[i] = null;
+                action.accept(new TaskInfo(r, now));
+            }
+        }
+    }
+
+    /** Same as {@link #groups(int, Duration) groups(sampleSize, Duration.ZERO)}. */
     public static List<TaskGroup> groups(int sampleSize) {
+        return groups(sampleSize, Duration.ZERO);
+    }
+
+    /**
+     * Live tasks grouped by wait reason, state, creation site and (where recorded) blocking site, largest group
+     * first, each with its count, how many of its tasks have waited at least {@code minWait}
+     * ({@link TaskInfo#waitedAtLeast()}), its longest wait, and a uniform random sample of up to {@code sampleSize}
+     * tasks. Unlike {@link #snapshot()} this builds no per-task object for tasks in Tether waits (only the samples),
+     * so it suits a million tasks. Not atomic across the registry, like {@code snapshot()}. Like every scan of the
+     * registry, it dates the JDK waits it sees (see {@link TaskInfo#waitedAtLeast()}).
+     *
+     * @throws IllegalArgumentException if {@code sampleSize} or {@code minWait} is negative
+     * @throws NullPointerException     if {@code minWait} is null
+     */
+    public static List<TaskGroup> groups(int sampleSize, Duration minWait) {
         if (sampleSize < 0) throw new IllegalArgumentException("sampleSize must be >= 0, was " + sampleSize);
+        Objects.requireNonNull(minWait, "minWait");
+        if (minWait.isNegative()) throw new IllegalArgumentException("minWait must not be negative, was " + minWait);
+        long min = Context.saturatedNanos(minWait);
         long now = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom();
-        // Tether waits: by site, then by reason ordinal (no allocation per task). Other tasks: by a composite key.
-        IdentityHashMap<StackTraceElement, Acc[]> tether = new IdentityHashMap<>();
+        // Tether waits: by creation site, then blocking site, then reason ordinal (no allocation per task). Other
+        // tasks: by a composite key.
+        IdentityHashMap<StackTraceElement, IdentityHashMap<StackTraceElement, Acc[]>> tether = new IdentityHashMap<>();
         Map<List<Object>, Acc> other = new HashMap<>();
         int reasons = WaitReason.values().length;
         for (Stripe s : stripes) {
             synchronized (s) {
                 for (TaskRecord r = s.head; r != null; r = r.next) {
                     WaitReason reason = r.reason;
-                    Acc a;
                     if (reason != null && r.get() != null) {
-                        Acc[] bySite = tether.computeIfAbsent(r.site, k -> new Acc[reasons]);
-                        a = bySite[reason.ordinal()];
-                        if (a == null) bySite[reason.ordinal()] = a = new Acc(reason.label, TaskInfo.State.WAITING,
-                                r.site, sampleSize);
-                        long waited = now - r.waitSince;
-                        if (waited > a.oldest) a.oldest = waited;
+                        StackTraceElement at = r.waitAt; // after reason: see TaskRecord
+                        Acc[] byReason = tether.computeIfAbsent(r.site, k -> new IdentityHashMap<>())
+                                .computeIfAbsent(at, k -> new Acc[reasons]);
+                        Acc a = byReason[reason.ordinal()];
+                        if (a == null) byReason[reason.ordinal()] = a = new Acc(reason.label, TaskInfo.State.WAITING,
+                                r.site, at, sampleSize);
+                        a.add(r, null, now - r.waitSince, min, now, rnd);
                     } else {
                         TaskInfo info = new TaskInfo(r, now);
                         StackTraceElement site = r.site;
-                        a = other.computeIfAbsent(List.of(Objects.requireNonNullElse(info.waitReason(), ""),
+                        Acc a = other.computeIfAbsent(List.of(Objects.requireNonNullElse(info.waitReason(), ""),
                                         info.state(), Objects.requireNonNullElse(site, "")),
-                                k -> new Acc(info.waitReason(), info.state(), site, sampleSize));
+                                k -> new Acc(info.waitReason(), info.state(), site, null, sampleSize));
+                        a.add(r, info, info.waitedAtLeast().map(Duration::toNanos).orElse(-1L), min, now, rnd);
                     }
-                    a.add(r, now, rnd);
                 }
             }
         }
         List<TaskGroup> out = new ArrayList<>();
-        for (Acc[] bySite : tether.values()) {
-            for (Acc a : bySite) if (a != null) out.add(a.toGroup());
+        for (IdentityHashMap<StackTraceElement, Acc[]> byAt : tether.values()) {
+            for (Acc[] byReason : byAt.values()) {
+                for (Acc a : byReason) if (a != null) out.add(a.toGroup());
+            }
         }
         for (Acc a : other.values()) out.add(a.toGroup());
         out.sort((x, y) -> Integer.compare(y.count(), x.count()));
@@ -245,31 +288,36 @@ public final class TaskRegistry {
     private static final class Acc {
         final String reason;
         final TaskInfo.State state;
-        final StackTraceElement site;
+        final StackTraceElement site, at;
         final TaskInfo[] sample;
-        int count;
+        int count, aged;
         long oldest = -1;
 
-        Acc(String reason, TaskInfo.State state, StackTraceElement site, int sampleSize) {
+        Acc(String reason, TaskInfo.State state, StackTraceElement site, StackTraceElement at, int sampleSize) {
             this.reason = reason;
             this.state = state;
             this.site = site;
+            this.at = at;
             this.sample = new TaskInfo[sampleSize];
         }
 
-        void add(TaskRecord r, long now, SplittableRandom rnd) {
+        /** Counts {@code r} (whose view is {@code info}, if already built), waiting for {@code waited} ns or -1. */
+        void add(TaskRecord r, TaskInfo info, long waited, long min, long now, SplittableRandom rnd) {
+            if (waited > oldest) oldest = waited;
+            if (waited >= min) aged++;
             int n = count++;
             if (n < sample.length) {
-                sample[n] = new TaskInfo(r, now);
+                sample[n] = info != null ? info : new TaskInfo(r, now);
             } else if (sample.length > 0) {
                 int j = rnd.nextInt(n + 1);
-                if (j < sample.length) sample[j] = new TaskInfo(r, now);
+                if (j < sample.length) sample[j] = info != null ? info : new TaskInfo(r, now);
             }
         }
 
         TaskGroup toGroup() {
             int k = Math.min(count, sample.length);
-            return new TaskGroup(reason, state, site, count, oldest, List.of(java.util.Arrays.copyOf(sample, k)));
+            return new TaskGroup(reason, state, site, at, count, aged, oldest,
+                    List.of(java.util.Arrays.copyOf(sample, k)));
         }
     }
 }

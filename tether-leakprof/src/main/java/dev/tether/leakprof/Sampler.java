@@ -1,6 +1,7 @@
 package dev.tether.leakprof;
 
 import dev.tether.JdkWaits;
+import dev.tether.TaskGroup;
 import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 import dev.tether.dump.TaskDump;
@@ -13,33 +14,31 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
 /**
- * The work of one {@link LeakDetector} sample, and the state it keeps from one sample to the next (JDK-wait ages,
- * counts for growth, proven leaks seen). Called by one thread at a time.
+ * The work of one {@link LeakDetector} sample, and the state it keeps from one sample to the next (counts for
+ * growth, raw-thread ages, proven leaks seen). Called by one thread at a time.
  *
  * <h2>Algorithm</h2>
  * <ol>
- *   <li>One pass over a registry snapshot puts every blocked task in a group: by its recorded blocking site and
- *       wait reason when it has one (exact), else by creation site and wait reason. Each group counts its tasks,
- *       those at least {@code minAge} old, the oldest wait, and keeps a uniform random sample (reservoir) of the old
- *       ones. No stack is taken in this pass, so it costs the same for a million tasks as for a thousand, per task.
- *   <li>Only groups with at least {@code minTasks} old tasks go on. An exact group is a suspect as it stands (one
- *       stack taken, as the representative). A group by creation site takes the stacks of its sampled tasks, finds
- *       the blocking site in each (the first frame of user code under the blocking operation), and divides its
- *       counts among the sites found, in proportion; each share that still reaches {@code minTasks} is a suspect,
- *       marked estimated.
+ *   <li>{@link TaskRegistry#groups(int, Duration)} counts the live tasks by wait reason, creation site and, where
+ *       tasks recorded it, blocking site, with how many of each group have waited at least {@code minAge} and a
+ *       random sample of each. It builds no object per task in a Tether wait and takes no stack, so a million
+ *       tasks cost about a tenth of a second.
+ *   <li>Only groups with at least {@code minTasks} old tasks go on. A group with a recorded blocking site is a
+ *       suspect as it stands (one stack taken, as the representative). A group without takes the stacks of its
+ *       sampled tasks, finds the blocking site in each (the first frame of user code under the blocking operation)
+ *       and divides its counts among the sites found, in proportion; each share that still reaches
+ *       {@code minTasks} is a suspect, marked estimated. Parts of one site from several groups add up.
  *   <li>Growth is the difference from the same site's count in the previous sample.
  * </ol>
- * A task in a JDK wait has no recorded start: it is aged from the first sample that saw it in a wait of that name,
- * kept in a map from task id to (first seen, wait) that holds only the tasks in JDK waits at the last sample.
+ * Tasks in JDK waits are aged by the registry itself ({@link TaskInfo#waitedAtLeast()}). Raw threads, from a JDK
+ * thread dump, are aged here: a map from thread id to (first seen, wait) holds the threads blocked at the last scan.
  */
 final class Sampler {
     /** The reason shown for a blocked thread whose wait has no name. */
@@ -52,9 +51,7 @@ final class Sampler {
     private final Predicate<? super Suspect> ignore;
 
     private final long origin = System.nanoTime();
-    private final SplittableRandom random = new SplittableRandom();
     private long sequence;
-    private LongLongMap taskWaits = new LongLongMap(16);
     private LongLongMap threadWaits = new LongLongMap(16);
     private final Map<String, Integer> reasonIndex = new HashMap<>();
     private Map<SiteKey, Integer> previousCounts = Map.of();
@@ -82,73 +79,17 @@ final class Sampler {
         long count, newCount, longestNanos, lastTaskId;
     }
 
-    /** Tasks (or threads) blocked with one wait reason at one site. */
-    private final class Group {
-        final String reason;
-        final StackTraceElement site;
-        final TaskInfo[] sample = new TaskInfo[stackSamples];
-        /** Only for exact groups: the creation sites of the old tasks, to name the most common. */
-        final IdentityHashMap<StackTraceElement, int[]> creators;
+    /** Raw threads blocked with one wait reason at one site. */
+    private static final class ThreadGroup {
         int total, aged;
         long oldest;
-        Sampled threadStack; // for raw threads: the first old one's stack
+        Sampled stack; // the first old one's
 
-        Group(String reason, StackTraceElement site, boolean exact) {
-            this.reason = reason;
-            this.site = site;
-            this.creators = exact ? new IdentityHashMap<>() : null;
-        }
-
-        /** Counts a waiter of age {@code age}; {@code t} is null for a raw thread. */
-        void add(TaskInfo t, long age) {
+        void add(long age, long minAge, Sampled sampled) {
             total++;
             if (age > oldest) oldest = age;
-            if (age < minAgeNanos) return;
-            int n = aged++;
-            if (t == null) return;
-            if (creators != null) {
-                StackTraceElement c = t.creationSite().orElse(null);
-                creators.computeIfAbsent(c, k -> new int[1])[0]++;
-            }
-            if (n < sample.length) {
-                sample[n] = t;
-            } else {
-                int j = random.nextInt(n + 1);
-                if (j < sample.length) sample[j] = t;
-            }
-        }
-
-        StackTraceElement topCreator() {
-            StackTraceElement best = null;
-            int most = 0;
-            for (Map.Entry<StackTraceElement, int[]> e : creators.entrySet()) {
-                if (e.getKey() != null && e.getValue()[0] > most) {
-                    best = e.getKey();
-                    most = e.getValue()[0];
-                }
-            }
-            return best;
-        }
-    }
-
-    /** Groups keyed by site (identity: the registry shares one element per site), then by reason. */
-    private final class Groups {
-        final IdentityHashMap<StackTraceElement, HashMap<String, Group>> bySite = new IdentityHashMap<>();
-        final boolean exact;
-
-        Groups(boolean exact) {
-            this.exact = exact;
-        }
-
-        Group get(StackTraceElement site, String reason) {
-            return bySite.computeIfAbsent(site, k -> new HashMap<>())
-                    .computeIfAbsent(reason, r -> new Group(r, site, exact));
-        }
-
-        Iterable<Group> all() {
-            List<Group> out = new ArrayList<>();
-            for (HashMap<String, Group> m : bySite.values()) out.addAll(m.values());
-            return out;
+            if (age < minAge) return;
+            if (aged++ == 0) stack = sampled;
         }
     }
 
@@ -182,40 +123,29 @@ final class Sampler {
         Instant time = Instant.now();
         long start = System.nanoTime();
         long seq = ++sequence;
-        List<TaskInfo> tasks = TaskRegistry.snapshot();
-        long now = System.nanoTime();
+        boolean scanThreads = scanThreadsEvery > 0 && seq % scanThreadsEvery == 0;
+        List<TaskGroup> groups = TaskRegistry.groups(stackSamples, Duration.ofNanos(minAgeNanos));
 
-        Map<String, int[]> blocked = new HashMap<>();
-        Groups exact = new Groups(true), byCreation = new Groups(false);
-        LongLongMap nextTaskWaits = new LongLongMap(taskWaits.size());
-        for (TaskInfo t : tasks) {
-            if (t.state() != TaskInfo.State.WAITING) continue; // runnable, or reclaimed and about to be reported
-            String reason = t.waitReason() == null ? UNNAMED : t.waitReason();
-            blocked.computeIfAbsent(reason, k -> new int[1])[0]++;
-            long age = t.inTetherWait()
-                    ? t.waited().orElse(Duration.ZERO).toNanos()
-                    : jdkWaitAge(taskWaits, nextTaskWaits, t.id(), reason, now);
-            StackTraceElement site = t.blockingSite().orElse(null);
-            Group g = site != null ? exact.get(site, reason) : byCreation.get(t.creationSite().orElse(null), reason);
-            g.add(t, age);
-        }
-        taskWaits = nextTaskWaits;
-
+        Map<String, Integer> blockedByReason = new HashMap<>();
+        int live = 0;
         Map<SiteKey, Parts> found = new LinkedHashMap<>();
         Map<SiteKey, Integer> counts = new HashMap<>();
-        for (Group g : exact.all()) {
-            SiteKey key = new SiteKey(Suspect.Kind.TASKS, g.reason, g.site);
-            counts.merge(key, g.aged, Integer::sum);
-            if (g.aged < minTasks) continue;
-            found.computeIfAbsent(key, k -> new Parts())
-                    .add(g.aged, g.total, g.oldest, g.topCreator(), firstSampled(g.sample), false);
+        for (TaskGroup g : groups) {
+            live += g.count();
+            if (g.state() != TaskInfo.State.WAITING) continue; // runnable, or reclaimed and about to be reported
+            String reason = g.waitReason() == null ? UNNAMED : g.waitReason();
+            blockedByReason.merge(reason, g.count(), Integer::sum);
+            if (g.blockingSite() != null) {
+                SiteKey key = new SiteKey(Suspect.Kind.TASKS, reason, g.blockingSite());
+                counts.merge(key, g.waitedAtLeast(), Integer::sum);
+                if (g.waitedAtLeast() < minTasks) continue;
+                found.computeIfAbsent(key, k -> new Parts()).add(g.waitedAtLeast(), g.count(), g.oldestWaitNanos(),
+                        g.creationSite(), firstSampled(g.sample()), false);
+            } else if (g.waitedAtLeast() >= minTasks) {
+                estimate(g, reason, found, counts);
+            }
         }
-        for (Group g : byCreation.all()) {
-            if (g.aged >= minTasks) estimate(g, found, counts);
-        }
-
-        boolean scanThreads = scanThreadsEvery > 0 && seq % scanThreadsEvery == 0;
-        if (scanThreads) scanThreads(tasks, now, found, counts);
+        if (scanThreads) scanThreads(System.nanoTime(), found, counts);
 
         List<Suspect> suspects = new ArrayList<>();
         for (Map.Entry<SiteKey, Parts> e : found.entrySet()) {
@@ -240,43 +170,42 @@ final class Sampler {
         }
         leaks.sort(Comparator.comparingLong(ProvenLeak::count).reversed());
 
-        Map<String, Integer> blockedByReason = new HashMap<>();
-        blocked.forEach((r, n) -> blockedByReason.put(r, n[0]));
-        return new Sample(time, Duration.ofNanos(System.nanoTime() - start), seq, tasks.size(), blockedByReason,
+        return new Sample(time, Duration.ofNanos(System.nanoTime() - start), seq, live, blockedByReason,
                 suspects, leaks, reclaimedAccounted, newlyReclaimed, scanThreads);
     }
 
     /** Splits a large group by creation site among the blocking sites found in the stacks of its sample. */
-    private void estimate(Group g, Map<SiteKey, Parts> found, Map<SiteKey, Integer> counts) {
+    private void estimate(TaskGroup g, String reason, Map<SiteKey, Parts> found, Map<SiteKey, Integer> counts) {
         Map<StackTraceElement, List<Sampled>> bySite = new LinkedHashMap<>();
         int taken = 0;
-        for (TaskInfo t : g.sample) {
+        for (TaskInfo t : g.sample()) {
             Sampled s = Sampled.of(t);
-            if (s == null) continue; // ended since the snapshot
-            bySite.computeIfAbsent(userFrame(s.stack()), k -> new ArrayList<>()).add(s);
+            if (s == null) continue; // ended since the count
+            // No user frame: the body is a method reference straight into the blocking call (scope.go(ch::receive)),
+            // and the line that names it is where it was spawned.
+            StackTraceElement at = userFrame(s.stack());
+            bySite.computeIfAbsent(at != null ? at : g.creationSite(), k -> new ArrayList<>()).add(s);
             taken++;
         }
         if (taken == 0) return; // every sampled task has moved on: nothing to say this time
         for (Map.Entry<StackTraceElement, List<Sampled>> e : bySite.entrySet()) {
             int n = e.getValue().size();
-            int count = (int) Math.round((double) g.aged * n / taken);
-            int total = (int) Math.round((double) g.total * n / taken);
-            SiteKey key = new SiteKey(Suspect.Kind.TASKS, g.reason, e.getKey());
+            int count = (int) Math.round((double) g.waitedAtLeast() * n / taken);
+            int total = (int) Math.round((double) g.count() * n / taken);
+            SiteKey key = new SiteKey(Suspect.Kind.TASKS, reason, e.getKey());
             counts.merge(key, count, Integer::sum);
             if (count < minTasks) continue;
             found.computeIfAbsent(key, k -> new Parts())
-                    .add(count, total, g.oldest, g.site, e.getValue().get(0), taken < g.aged);
+                    .add(count, total, g.oldestWaitNanos(), g.creationSite(), e.getValue().get(0), taken < g.count());
         }
     }
 
     /** Raw threads from a JDK thread dump, less the threads of Tether tasks (which the registry covered). */
-    private void scanThreads(List<TaskInfo> tasks, long now, Map<SiteKey, Parts> found,
-                             Map<SiteKey, Integer> counts) {
-        LongLongMap taskThreads = new LongLongMap(tasks.size());
-        for (TaskInfo t : tasks) t.thread().ifPresent(th -> taskThreads.put(th.threadId(), 1));
+    private void scanThreads(long now, Map<SiteKey, Parts> found, Map<SiteKey, Integer> counts) {
+        LongLongMap taskThreads = new LongLongMap(TaskRegistry.count());
+        TaskRegistry.forEach(t -> t.thread().ifPresent(th -> taskThreads.put(th.threadId(), 1)));
         Snapshot dump = ThreadDumps.take();
-        Groups groups = new Groups(false);
-        Map<StackTraceElement, StackTraceElement> canonical = new HashMap<>(); // groups match sites by identity
+        Map<SiteKey, ThreadGroup> groups = new LinkedHashMap<>();
         LongLongMap next = new LongLongMap(threadWaits.size());
         for (Entry e : dump.entries()) {
             if (e.id().isEmpty() || taskThreads.get(e.id().getAsLong()) != LongLongMap.MISSING) continue;
@@ -290,32 +219,30 @@ final class Sampler {
             StackTraceElement[] stack = TaskDump.trimmed(full);
             StackTraceElement site = userFrame(stack);
             if (site == null) continue; // JVM and JDK machinery with no user code: not the user's leak
-            site = canonical.computeIfAbsent(site, k -> k);
             if (reason == null) reason = st == Entry.State.BLOCKED ? "monitor enter" : UNNAMED;
-            long age = jdkWaitAge(threadWaits, next, e.id().getAsLong(), reason, now);
-            Group g = groups.get(site, reason);
-            if (age >= minAgeNanos && g.threadStack == null) g.threadStack = new Sampled(stack, reason);
-            g.add(null, age);
+            long age = threadWaitAge(next, e.id().getAsLong(), reason, now);
+            groups.computeIfAbsent(new SiteKey(Suspect.Kind.THREADS, reason, site), k -> new ThreadGroup())
+                    .add(age, minAgeNanos, new Sampled(stack, reason));
         }
         threadWaits = next;
-        for (Group g : groups.all()) {
-            SiteKey key = new SiteKey(Suspect.Kind.THREADS, g.reason, g.site);
-            counts.merge(key, g.aged, Integer::sum);
+        for (Map.Entry<SiteKey, ThreadGroup> e : groups.entrySet()) {
+            ThreadGroup g = e.getValue();
+            counts.merge(e.getKey(), g.aged, Integer::sum);
             if (g.aged >= minTasks) {
-                found.computeIfAbsent(key, k -> new Parts()).add(g.aged, g.total, g.oldest, null, g.threadStack,
+                found.computeIfAbsent(e.getKey(), k -> new Parts()).add(g.aged, g.total, g.oldest, null, g.stack,
                         false);
             }
         }
     }
 
     /**
-     * The age of a JDK wait: since the first sample that saw this id in a wait of this name. {@code next} gets the
-     * entry for the following sample.
+     * The age of a raw thread's wait: since the first scan that saw this thread in a wait of this name. {@code next}
+     * gets the entry for the following scan.
      */
-    private long jdkWaitAge(LongLongMap before, LongLongMap next, long id, String reason, long now) {
+    private long threadWaitAge(LongLongMap next, long id, String reason, long now) {
         int idx = reasonIndex.computeIfAbsent(reason, r -> reasonIndex.size()) & 0xFFFF;
         long nowMillis = (now - origin) / 1_000_000;
-        long prev = before.get(id);
+        long prev = threadWaits.get(id);
         long first = prev != LongLongMap.MISSING && (prev & 0xFFFF) == idx ? prev >>> 16 : nowMillis;
         next.put(id, first << 16 | idx);
         return (nowMillis - first) * 1_000_000;
@@ -364,7 +291,7 @@ final class Sampler {
         }
     }
 
-    private static Sampled firstSampled(TaskInfo[] sample) {
+    private static Sampled firstSampled(List<TaskInfo> sample) {
         for (TaskInfo t : sample) {
             Sampled s = Sampled.of(t);
             if (s != null) return s;
