@@ -84,6 +84,34 @@ class ProvenLeakTest {
         }
     }
 
+    @Test
+    void aProvenLeakIsAJfrEventWithItsSites() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("proven-leak", ".jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording();
+             LeakDetector detector = LeakDetector.builder().period(Duration.ofHours(1))
+                     .onSample(dev.tether.leakprof.jfr.JfrEvents.listener()).start();
+             TaskScope scope = TaskScope.open()) {
+            recording.enable(dev.tether.leakprof.jfr.JfrEvents.PROVEN_LEAK);
+            recording.start();
+            int goLine = line() + 1;
+            Task<Void> leaked = scope.go(() -> Channel.<String>unbuffered().send("lost"));
+            awaitBlocked(List.of(leaked), "chan send", Duration.ofMillis(1));
+            awaitProof(detector, 1);
+            recording.stop();
+            recording.dump(file);
+            List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                    .filter(e -> e.getEventType().getName().equals(dev.tether.leakprof.jfr.JfrEvents.PROVEN_LEAK))
+                    .filter(e -> e.getLong("taskId") == leaked.id()).toList();
+            assertEquals(1, events.size(), "one event for the reclaimed task");
+            jdk.jfr.consumer.RecordedEvent e = events.get(0);
+            assertEquals("chan send", e.getString("waitReason"));
+            assertTrue(e.getString("blockingSite").contains("ProvenLeakTest.java:" + goLine), e.getString("blockingSite"));
+            assertTrue(e.getString("creationSite").contains("ProvenLeakTest.java:" + goLine));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     private static int i0() {
         return 1;
     }
