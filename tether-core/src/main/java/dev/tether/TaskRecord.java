@@ -60,7 +60,7 @@ final class TaskRecord extends WeakReference<Thread> {
 
     /**
      * Records that this task's thread is about to block; called by that thread. With blocking sites on, also finds
-     * the user frame that called the operation (a stack walk of a couple of microseconds, paid only on a wait).
+     * the user frame that called the operation (a stack walk of about 2 µs, paid only by a wait that blocks).
      */
     void beginWait(WaitReason r, long on) {
         waitAt = TaskRegistry.BLOCKING_SITES && r != WaitReason.CHILDREN ? CreationSites.caller() : null;

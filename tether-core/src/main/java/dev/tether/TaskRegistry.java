@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * <p>This can happen only with {@code -Djdk.trackAllThreads=false} ({@link #provesLeaks()}): by default the JDK's
  * root thread container keeps every virtual thread reachable, leaked or not. With that setting, tasks also record
  * where they block ({@code -Dtether.blockingSites}, default on exactly when leaks can be proven), a stack walk of
- * about a microsecond on each wait, so that a reclaimed task's report names the line it was stuck at.
+ * about 2 µs on each wait that blocks, so that a reclaimed task's report names the line it was stuck at.
  *
  * <h2>Implementation notes</h2>
  * Records live in {@value #STRIPES} intrusive doubly-linked lists chosen by task id, each guarded by its own

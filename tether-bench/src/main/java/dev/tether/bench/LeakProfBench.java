@@ -84,6 +84,7 @@ public class LeakProfBench {
         TaskScope idle;
         TaskScope scope;
         LeakDetector running;
+        long startNanos;
 
         @Setup(Level.Trial)
         public void start() throws InterruptedException {
@@ -93,14 +94,29 @@ public class LeakProfBench {
             if (!detector.equals("off")) {
                 running = LeakDetector.builder().period(Duration.parse("PT" + detector)).start();
             }
+            startNanos = System.nanoTime();
+        }
+
+        /** CPU time the detector's thread has used, from the JVM's thread accounting. */
+        static long detectorCpuNanos() {
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().equals("tether-leakprof")) return mx.getThreadCpuTime(t.threadId());
+            }
+            return -1;
         }
 
         @TearDown(Level.Trial)
         public void stop() {
             if (running != null) {
                 Sample last = running.latest().orElse(null);
-                System.out.printf("%n[teardown] %s samples, the last took %s ms%n",
-                        last == null ? "no" : last.sequence(), last == null ? "-" : last.took().toMillis());
+                long cpu = detectorCpuNanos();
+                long wall = System.nanoTime() - startNanos;
+                System.out.printf("%n[teardown] %s samples, the last took %s ms; the detector thread used %.1f ms of"
+                                + " CPU in %.1f s: %.4f%% of the machine's %d cores%n",
+                        last == null ? "no" : last.sequence(), last == null ? "-" : last.took().toMillis(),
+                        cpu / 1e6, wall / 1e9, 100.0 * cpu / wall / Runtime.getRuntime().availableProcessors(),
+                        Runtime.getRuntime().availableProcessors());
                 running.close();
             }
             scope.close();

@@ -6,6 +6,9 @@ import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 import dev.tether.TaskScope;
 import dev.tether.dump.TaskDump;
+import dev.tether.leakprof.LeakDetector;
+import dev.tether.leakprof.Sample;
+import dev.tether.leakprof.Suspect;
 import dev.tether.examples.checkout.CheckoutScenario;
 import dev.tether.examples.checkout.CheckoutServer;
 import dev.tether.examples.checkout.LoadDriver;
@@ -88,6 +91,14 @@ public final class Demo {
         System.out.printf("live tasks before: %d, after: %d (%+d)%n", o.before(), o.after(), o.after() - o.before());
         System.out.println("grouped dump of what is left:");
         System.out.print(topGroups(o.dump(), DUMP_GROUPS).indent(2));
+        // What the production detector says (its defaults are 100 tasks and 1 minute; this run is shorter).
+        try (LeakDetector detector = LeakDetector.builder().period(Duration.ofHours(1)).minTasks(20)
+                .minAge(Duration.ofMillis(1)).start()) {
+            Sample sample = detector.sampleNow();
+            System.out.println("leak detector (20 tasks waiting 1 ms at one site), sample took "
+                    + sample.took().toMillis() + " ms: " + (sample.suspects().isEmpty() ? "no suspects" : ""));
+            for (Suspect suspect : sample.suspects()) System.out.println("  suspect: " + suspect);
+        }
     }
 
     /** The dump's header and its first {@code n} groups (the largest), and how many were left out. */

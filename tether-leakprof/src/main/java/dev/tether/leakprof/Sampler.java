@@ -152,8 +152,9 @@ final class Sampler {
             SiteKey k = e.getKey();
             Parts p = e.getValue();
             int growth = p.count - previousCounts.getOrDefault(k, 0);
-            Suspect s = new Suspect(k.kind(), p.reason != null ? p.reason : k.reason(), k.site(), p.count, p.total, Duration.ofNanos(p.oldest),
-                    growth, p.creationSite, p.stack, p.estimated);
+            String reason = p.reason != null ? p.reason : k.reason();
+            Suspect s = new Suspect(k.kind(), reason, k.site(), p.count, p.total, Duration.ofNanos(p.oldest), growth,
+                    p.creationSite, p.stack, p.estimated);
             if (!ignore.test(s)) suspects.add(s);
         }
         suspects.sort(Comparator.comparingInt(Suspect::count).reversed()

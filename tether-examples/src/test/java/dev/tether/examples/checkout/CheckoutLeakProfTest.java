@@ -9,6 +9,12 @@ import dev.tether.examples.checkout.CheckoutServer.Variant;
 import dev.tether.leakprof.LeakDetector;
 import dev.tether.leakprof.Sample;
 import dev.tether.leakprof.Suspect;
+import dev.tether.leakprof.http.DebugServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +31,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The checkout service with the leak detector on, as in production: under load with impatient clients the leaky
- * variant becomes a suspect at its exact send lines within one sampling period of the age threshold; the fixed
- * variant is never reported.
+ * The checkout service with the leak detector and the debug endpoint on, as in production: under load with impatient
+ * clients the leaky variant becomes a suspect at its exact send lines within one sampling period of the age
+ * threshold, and {@code /debug/leaks} says so; the fixed variant is never reported.
  */
 class CheckoutLeakProfTest {
     private static final Duration PERIOD = Duration.ofMillis(200);
@@ -45,6 +51,7 @@ class CheckoutLeakProfTest {
         List<Sample> samples = new CopyOnWriteArrayList<>();
         Checkout checkout = new Checkout(new Downstreams(CheckoutScenario.SEED));
         try (LeakDetector d = detector(samples).start();
+             DebugServer debug = DebugServer.builder().detector(d).start();
              CheckoutServer server = CheckoutServer.start(Variant.LEAKY, checkout)) {
             LoadDriver.run(server.checkoutUri(), LOAD);
             CheckoutScenario.awaitLeakySendersBlocked(Duration.ofSeconds(10));
@@ -83,6 +90,18 @@ class CheckoutLeakProfTest {
             // The first sample after the threshold reported it; a sample comes every PERIOD, so it came within one
             // period unless the machine stalled the sampler (bounded loosely: this is not a timing benchmark).
             assertTrue(late.compareTo(PERIOD.multipliedBy(5)) <= 0, "reported " + late.toMillis() + " ms late");
+
+            // What an operator sees on the debug endpoint: the suspect in /debug/leaks, the senders in the dump.
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                String leaks = get(http, debug.uri().resolve("debug/leaks"));
+                JsonNode first = new ObjectMapper().readTree(leaks).path("sample").path("suspects").path(0);
+                assertEquals("chan send", first.path("waitReason").asText(), leaks);
+                assertEquals("Checkout.java", first.path("blockingSite").path("file").asText(), leaks);
+                assertTrue(sendLines.contains(first.path("blockingSite").path("line").asInt()), leaks);
+                String dump = get(http, debug.uri().resolve("debug/pprof/goroutine?debug=1"));
+                assertTrue(dump.contains("[chan send]") && dump.contains("Checkout.java:" + top.blockingSite()
+                        .getLineNumber()), dump.lines().limit(20).toList().toString());
+            }
         } finally {
             CheckoutScenario.reclaimLeakySenders(Duration.ofSeconds(10));
         }
@@ -104,6 +123,12 @@ class CheckoutLeakProfTest {
         }
         for (Sample s : samples) assertTrue(s.suspects().isEmpty(), () -> "reported: " + s.suspects());
         eventually(() -> TaskRegistry.count() == baseline, () -> "back to " + baseline);
+    }
+
+    private static String get(HttpClient http, java.net.URI uri) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), () -> uri + ": " + r.body());
+        return r.body();
     }
 
     /** The leaky send line a sender is blocked at, from its stack. */
