@@ -94,12 +94,12 @@ class CheckoutLeakProfTest {
             // What an operator sees on the debug endpoint: the suspect in /debug/leaks, the senders in the dump.
             try (HttpClient http = HttpClient.newHttpClient()) {
                 String leaks = get(http, debug.uri().resolve("debug/leaks"));
-                JsonNode first = new ObjectMapper().readTree(leaks).path("sample").path("suspects").path(0);
-                assertEquals("chan send", first.path("waitReason").asText(), leaks);
-                assertEquals("Checkout.java", first.path("blockingSite").path("file").asText(), leaks);
-                assertTrue(sendLines.contains(first.path("blockingSite").path("line").asInt()), leaks);
+                JsonNode reported = new ObjectMapper().readTree(leaks).path("sample").path("suspects").path(0);
+                assertEquals("chan send", reported.path("waitReason").asText(), leaks);
+                assertEquals("Checkout.java", reported.path("blockingSite").path("file").asText(), leaks);
+                assertTrue(sendLines.contains(reported.path("blockingSite").path("line").asInt()), leaks);
                 String dump = get(http, debug.uri().resolve("debug/pprof/goroutine?debug=1"));
-                assertTrue(dump.contains("[chan send]") && dump.contains("Checkout.java:" + top.blockingSite()
+                assertTrue(dump.contains("dev.tether.Channel.send") && dump.contains("Checkout.java:" + top.blockingSite()
                         .getLineNumber()), dump.lines().limit(20).toList().toString());
             }
         } finally {
