@@ -323,4 +323,24 @@ public final class TaskDump {
     public static StackTraceElement[] trimmed(StackTraceElement[] stack) {
         return Frames.trim(stack);
     }
+
+    /**
+     * True if {@code className} is user code: not the JDK ({@code java.}, {@code javax.}, {@code jdk.}, {@code sun.},
+     * {@code com.sun.}) and not Tether's core operations (package {@code dev.tether} itself and
+     * {@code dev.tether.dump}; Tether's other modules, and their users, are user code). The first such frame under a
+     * blocking call is where a task blocks; on a creating stack, where it was created. Shared with the test
+     * verifier and the leak detector, so that they name the same lines.
+     */
+    public static boolean isUserCode(String className) {
+        String c = className;
+        return !(c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
+                || c.startsWith("com.sun.") || c.startsWith("dev.tether.dump.")
+                || (c.startsWith("dev.tether.") && c.indexOf('.', "dev.tether.".length()) < 0));
+    }
+
+    /** The first frame of user code in {@code stack} ({@link #isUserCode}), or null if there is none. */
+    public static StackTraceElement firstUserFrame(StackTraceElement[] stack) {
+        for (StackTraceElement f : stack) if (isUserCode(f.getClassName())) return f;
+        return null;
+    }
 }

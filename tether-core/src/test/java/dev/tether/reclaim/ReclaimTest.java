@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -22,6 +23,7 @@ import dev.tether.TestSupport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -40,12 +42,12 @@ class ReclaimTest {
     }
 
     /** Collects garbage until {@code condition} holds, failing after the usual bound. */
-    private static void gcUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    private static void gcUntil(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestSupport.WAIT_SECONDS);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) fail("timed out collecting garbage until " + what);
             System.gc();
-            TimeUnit.MILLISECONDS.sleep(10); // give the reaper a moment between collections; polled, not relied on
+            LockSupport.parkNanos(10_000_000); // pace the collections; the condition is polled, not assumed
         }
     }
 
@@ -142,9 +144,5 @@ class ReclaimTest {
         assertTrue(kept.size() <= 4096);
         assertEquals(before + n, TaskRegistry.reclaimedCount());
         assertFalse(kept.isEmpty());
-    }
-
-    private static void assertNull(Object o, String message) {
-        org.junit.jupiter.api.Assertions.assertNull(o, message);
     }
 }

@@ -184,7 +184,7 @@ final class Sampler {
             if (s == null) continue; // ended since the count
             // No user frame: the body is a method reference straight into the blocking call (scope.go(ch::receive)),
             // and the line that names it is where it was spawned.
-            StackTraceElement at = userFrame(s.stack());
+            StackTraceElement at = TaskDump.firstUserFrame(s.stack());
             bySite.computeIfAbsent(at != null ? at : g.creationSite(), k -> new ArrayList<>()).add(s);
             taken++;
         }
@@ -218,7 +218,7 @@ final class Sampler {
             // Some JDKs' JSON dumps give no state: then a known JDK wait on the stack says the thread is blocked.
             if (!waiting && !(st == Entry.State.UNKNOWN && reason != null)) continue;
             StackTraceElement[] stack = TaskDump.trimmed(full);
-            StackTraceElement site = userFrame(stack);
+            StackTraceElement site = TaskDump.firstUserFrame(stack);
             if (site == null) continue; // JVM and JDK machinery with no user code: not the user's leak
             if (reason == null) reason = st == Entry.State.BLOCKED ? "monitor enter" : UNNAMED;
             long age = threadWaitAge(next, e.id().getAsLong(), reason, now);
@@ -298,22 +298,6 @@ final class Sampler {
             if (s != null) return s;
         }
         return null;
-    }
-
-    /**
-     * The blocking site in a trimmed stack: the first frame of user code, skipping the JDK and Tether's own
-     * operations. Null if there is none.
-     */
-    static StackTraceElement userFrame(StackTraceElement[] stack) {
-        for (StackTraceElement f : stack) if (!isLibrary(f.getClassName())) return f;
-        return null;
-    }
-
-    private static boolean isLibrary(String c) {
-        return c.startsWith("java.") || c.startsWith("javax.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                || c.startsWith("com.sun.")
-                || (c.startsWith("dev.tether.") && c.indexOf('.', "dev.tether.".length()) < 0)
-                || c.startsWith("dev.tether.dump.");
     }
 
     private static StackTraceElement[] elements(List<Frame> frames) {

@@ -54,7 +54,7 @@ class ProvenLeakTest {
             Task<Integer> slow = scope.go(stillReachable::receive);
             List<Task<Void>> forgotten = new ArrayList<>();
             int goLine = line() + 1;
-            for (int i = 0; i < 10; i++) forgotten.add(scope.go(() -> Channel.<Integer>unbuffered().send(i0())));
+            for (int i = 0; i < 10; i++) forgotten.add(scope.go(() -> Channel.<Integer>unbuffered().send(1)));
             awaitBlocked(forgotten, "chan send", Duration.ofMillis(20));
 
             // Before the collector runs they are suspects, with exact counts: blocking sites are on in this mode.
@@ -70,9 +70,7 @@ class ProvenLeakTest {
             assertEquals(goLine, proof.creationSite().getLineNumber());
             assertEquals(10, proof.count());
             assertTrue(proof.longestWait().compareTo(Duration.ofMillis(20)) >= 0);
-            for (Task<Void> t : forgotten) {
-                assertTrue(t.isDone() || eventuallyGet(() -> t.isDone() ? Boolean.TRUE : null, "leaked task finishes"));
-            }
+            for (Task<Void> t : forgotten) Waits.eventually(t::isDone, "the reaper finishes leaked task " + t.id());
 
             // The slow task, blocked on a channel this test still holds, is live: never proven leaked.
             Sample last = detector.sampleNow();
@@ -110,9 +108,5 @@ class ProvenLeakTest {
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
-    }
-
-    private static int i0() {
-        return 1;
     }
 }

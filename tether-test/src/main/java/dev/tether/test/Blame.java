@@ -1,5 +1,7 @@
 package dev.tether.test;
 
+import dev.tether.dump.TaskDump;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
@@ -62,13 +64,11 @@ record Blame(String test, String uniqueId, StackTraceElement site) {
     }
 
     /**
-     * Frames of the JDK and of Tether's core (package {@code dev.tether} itself, not its subpackages): not user code.
-     * The first frame after them on a creating stack is the creation site; on a leaked thread's stack, the first
-     * frame of user code.
+     * Frames of the JDK and of Tether's core: not user code ({@link TaskDump#isUserCode}). The first frame after
+     * them on a creating stack is the creation site; on a leaked thread's stack, the first frame of user code.
      */
     static boolean isThreadMachinery(String c) {
-        return c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.") || c.startsWith("com.sun.")
-                || (c.startsWith("dev.tether.") && c.indexOf('.', 11) < 0);
+        return !TaskDump.isUserCode(c);
     }
 
     // ---- reading another thread's blame ---------------------------------------------------------------------
