@@ -141,14 +141,20 @@ record Report(Instant time, Settings settings, List<Instance> instances, List<Si
             creators = List.copyOf(creators);
         }
 
-        /** The site's identity across scans: its frame and wait. */
+        /** The site's identity across scans and formats. */
         SiteKey key() {
-            return new SiteKey(frame.function(), frame.file(), frame.line(), waitReason);
+            return SiteKey.of(frame);
         }
     }
 
-    /** A site's identity: equal in two scans of the same code. */
-    record SiteKey(String function, String file, int line, String waitReason) {
+    /**
+     * A site's identity: equal in two scans of the same code, and in dumps of different formats (a {@code debug=1}
+     * profile does not name the wait its {@code debug=2} dump names).
+     */
+    record SiteKey(String function, String file, int line) {
+        static SiteKey of(Frame f) {
+            return new SiteKey(f.function(), f.file(), f.line());
+        }
     }
 
     /** A distinct full stack at a site and how many goroutines or threads had it. */
