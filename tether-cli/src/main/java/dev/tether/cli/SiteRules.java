@@ -145,15 +145,18 @@ final class SiteRules {
     // ---- JVM
 
     private static Blocked jvm(Entry e, List<Frame> stack) {
-        if (e.state() == Entry.State.RUNNABLE || e.state() == Entry.State.RUNNING || e.state() == Entry.State.NEW
-                || e.state() == Entry.State.TERMINATED || e.state() == Entry.State.SYSCALL) {
+        if (e.state() == Entry.State.RUNNING || e.state() == Entry.State.NEW || e.state() == Entry.State.TERMINATED
+                || e.state() == Entry.State.SYSCALL) {
             return null;
         }
         // A task's wait is Tether's own, exact; a thread's is read from its stack, which names the operation
         // ("queue take") where the dump's words only name the state ("parking", "on object monitor").
         String reason = e.kind() == Entry.Kind.TETHER_TASK ? e.waitReason().orElse(null) : null;
         if (reason == null) reason = JdkWaits.fromStack(elements(stack));
-        if (reason == null) {
+        if (e.state() == Entry.State.RUNNABLE) {
+            // The JVM calls a thread in a blocking read RUNNABLE; Go calls it "IO wait". Other runnable threads run.
+            if (!"IO wait".equals(reason)) return null;
+        } else if (reason == null) {
             reason = switch (e.state()) {
                 case BLOCKED -> "monitor enter";
                 case TIMED_WAITING -> "timed wait";
