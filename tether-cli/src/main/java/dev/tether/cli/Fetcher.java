@@ -53,14 +53,17 @@ final class Fetcher implements AutoCloseable {
     private final Duration timeout;
     private final int retries;
     private final Path jcmd;
+    private final String token;
 
     /**
      * @param timeout how long one attempt may take
      * @param retries how many times a failed attempt is repeated
+     * @param token   a bearer token to send to endpoints, or null
      */
-    Fetcher(Duration timeout, int retries) {
+    Fetcher(Duration timeout, int retries, String token) {
         this.timeout = timeout;
         this.retries = retries;
+        this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
         this.jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
@@ -101,8 +104,9 @@ final class Fetcher implements AutoCloseable {
     }
 
     private Snapshot url(Target.Url u) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(u.uri()).timeout(timeout).header("Accept-Encoding", "gzip")
-                .GET().build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(u.uri()).timeout(timeout).header("Accept-Encoding", "gzip");
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        HttpRequest request = b.GET().build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             int status = response.statusCode();

@@ -132,6 +132,10 @@ public final class LeakProf implements Callable<Integer> {
     @Option(names = "--no-default-ignores", description = "Do not leave out the JVM's and Go's service threads.")
     private boolean noDefaultIgnores;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Send the bearer token in FILE to every URL (Tether's debug endpoint can require one).")
+    private Path tokenFile;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "Time allowed per attempt at a URL or JVM. Default: ${DEFAULT-VALUE}.")
     private Duration timeout;
@@ -186,12 +190,21 @@ public final class LeakProf implements Callable<Integer> {
             }
         }
 
+        String token = null;
+        if (tokenFile != null) {
+            try {
+                token = Files.readString(tokenFile).strip();
+            } catch (IOException e) {
+                throw usage("--token-file " + tokenFile + ": cannot read: " + e.getMessage());
+            }
+            if (token.isEmpty() || token.contains("\n")) throw usage("--token-file " + tokenFile + ": expected one token");
+        }
         Settings settings = new Settings(minCount, minWait, minGrowth,
                 sort != null ? sort : before != null || interval != null ? Sort.GROWTH : Sort.COUNT);
         PrintWriter err = spec.commandLine().getErr();
         boolean bar = progress != null ? progress : System.console() != null && System.console().isTerminal();
         Report report;
-        try (Fetcher fetcher = new Fetcher(timeout, retries)) {
+        try (Fetcher fetcher = new Fetcher(timeout, retries, token)) {
             if (interval != null) {
                 List<Fleet.Outcome> first = Scan.run(list, fetcher, ignore, parallel,
                         new Progress(err, bar, "first scan", list.size()));

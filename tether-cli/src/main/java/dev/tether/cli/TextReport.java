@@ -35,7 +35,9 @@ final class TextReport {
 
         List<Site> suspects = r.suspects();
         out.println();
-        if (suspects.isEmpty()) {
+        if (r.scanned() == 0) {
+            out.println("No target could be scanned.");
+        } else if (suspects.isEmpty()) {
             out.println("No suspects: no blocking site reached a threshold (" + thresholds(r) + ").");
         } else {
             out.println("SUSPECTS (" + thresholds(r) + ")");
