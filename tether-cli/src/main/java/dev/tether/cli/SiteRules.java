@@ -37,7 +37,21 @@ final class SiteRules {
     static Blocked classify(Entry e) {
         List<Frame> stack = e.stack();
         if (stack.isEmpty()) return null;
-        return e.kind() == Entry.Kind.GOROUTINE ? go(e, stack) : jvm(e, stack);
+        return isJvm(e, stack) ? jvm(e, stack) : go(e, stack);
+    }
+
+    /**
+     * True for a JVM stack. Not the entry's kind: Tether's endpoint writes its tasks in Go's formats, which read
+     * back as goroutines with Java frames.
+     */
+    private static boolean isJvm(Entry e, List<Frame> stack) {
+        if (e.kind() != Entry.Kind.GOROUTINE) return true;
+        for (Frame f : stack) {
+            if (f.file() == null) continue;
+            if (f.file().endsWith(".go")) return false;
+            if (f.file().endsWith(".java") || f.file().endsWith(".kt") || f.file().endsWith(".scala")) return true;
+        }
+        return false;
     }
 
     // ---- Go
@@ -149,9 +163,11 @@ final class SiteRules {
                 || e.state() == Entry.State.SYSCALL) {
             return null;
         }
-        // A task's wait is Tether's own, exact; a thread's is read from its stack, which names the operation
+        // A task's wait is Tether's own, exact; a thread dump's is read from the stack, which names the operation
         // ("queue take") where the dump's words only name the state ("parking", "on object monitor").
-        String reason = e.kind() == Entry.Kind.TETHER_TASK ? e.waitReason().orElse(null) : null;
+        boolean threadDump = e.kind() == Entry.Kind.PLATFORM_THREAD || e.kind() == Entry.Kind.VIRTUAL_THREAD;
+        String reason = threadDump ? null : e.waitReason().orElse(null);
+        if (reason == null) reason = tetherWait(stack.getFirst().function());
         if (reason == null) reason = JdkWaits.fromStack(elements(stack));
         if (e.state() == Entry.State.RUNNABLE) {
             // The JVM calls a thread in a blocking read RUNNABLE; Go calls it "IO wait". Other runnable threads run.
@@ -161,7 +177,9 @@ final class SiteRules {
                 case BLOCKED -> "monitor enter";
                 case TIMED_WAITING -> "timed wait";
                 case WAITING -> "wait";
-                default -> null; // JDK 21's JSON has no states: only a known JDK wait shows a thread is blocked
+                // JDK 21's JSON has no states: only a known JDK wait shows a thread is blocked. Go's debug=1 has
+                // none either, and hides why: a Tether task written there is blocked, on something unknown.
+                default -> threadDump ? null : UNKNOWN_WAIT;
             };
             if (reason == null) return null;
         }
@@ -175,7 +193,17 @@ final class SiteRules {
             }
         }
         if (site == null) site = jdkSite(stack, top);
-        return new Blocked(site, reason, category(reason), stack.get(top));
+        return new Blocked(bareFile(site), reason, category(reason), stack.get(top));
+    }
+
+    /** The wait of a Tether task whose stack starts in a Tether channel operation (a debug=1 profile's only hint). */
+    private static String tetherWait(String top) {
+        return switch (top) {
+            case "dev.tether.Channel.send" -> "chan send";
+            case "dev.tether.Channel.receive" -> "chan receive";
+            case "dev.tether.Select.select" -> "select";
+            default -> null;
+        };
     }
 
     /**
@@ -235,6 +263,15 @@ final class SiteRules {
             return Category.IDLE;
         }
         return Category.WAIT;
+    }
+
+    /**
+     * A JVM frame with its file's bare name: thread dumps print {@code File.java}, pprof profiles written for Go's
+     * tools {@code package/path/File.java}; the site must be the same in both.
+     */
+    private static Frame bareFile(Frame f) {
+        if (f.file() == null || f.file().indexOf('/') < 0) return f;
+        return new Frame(f.function(), f.file().substring(f.file().lastIndexOf('/') + 1), f.line());
     }
 
     /** The frame without Go's inlining mark: an inlined and a called frame at one line are one site. */
