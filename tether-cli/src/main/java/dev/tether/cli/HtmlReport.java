@@ -187,7 +187,7 @@ final class HtmlReport {
     /**
      * A horizontal bar chart: labels right-aligned left of the bars, each bar's note after it. A long label is cut
      * at the start if {@code keepEnd} (a site's method and line tell sites apart), else at the end (an instance's
-     * host or pod name).
+     * host or pod name), except a file path, whose end (the file's name) tells files apart.
      */
     private void chart(String svgClass, List<Bar> bars, int width, int labelWidth, int noteWidth, boolean keepEnd) {
         long max = bars.stream().mapToLong(Bar::value).max().orElse(0);
@@ -201,7 +201,7 @@ final class HtmlReport {
             int y = 2 + i * ROW;
             long w = Math.round(b.value() * scale);
             h.append("<g><title>").append(esc(b.title())).append("</title>");
-            text("label", labelWidth - 8, y, "end", clip(b.label(), chars, keepEnd));
+            text("label", labelWidth - 8, y, "end", clip(b.label(), chars, keepEnd || b.label().startsWith("/")));
             rect("bar " + b.cls(), labelWidth, y, w);
             if (b.part() > 0) rect("bar-part", labelWidth, y, Math.round(b.part() * scale));
             text("value", labelWidth + w + 6, y, "start", b.note());
