@@ -233,12 +233,7 @@ final class SiteRules {
     }
 
     private static StackTraceElement[] elements(List<Frame> stack) {
-        StackTraceElement[] out = new StackTraceElement[stack.size()];
-        for (int i = 0; i < out.length; i++) {
-            Frame f = stack.get(i);
-            out[i] = new StackTraceElement(f.className(), f.methodName(), f.file(), f.line());
-        }
-        return out;
+        return stack.stream().map(Frame::toStackTraceElement).toArray(StackTraceElement[]::new);
     }
 
     // ---- both

@@ -300,12 +300,7 @@ final class Sampler {
         return null;
     }
 
-    private static StackTraceElement[] elements(List<Frame> frames) {
-        StackTraceElement[] out = new StackTraceElement[frames.size()];
-        for (int i = 0; i < out.length; i++) {
-            Frame f = frames.get(i);
-            out[i] = new StackTraceElement(f.className(), f.methodName(), f.file(), f.line());
-        }
-        return out;
+    private static StackTraceElement[] elements(List<Frame> stack) {
+        return stack.stream().map(Frame::toStackTraceElement).toArray(StackTraceElement[]::new);
     }
 }

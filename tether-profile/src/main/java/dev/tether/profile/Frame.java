@@ -68,6 +68,14 @@ public record Frame(String function, String file, int line, boolean inlined) {
         return line < 0 ? function + "(" + file + ")" : function + "(" + file + ":" + line + ")";
     }
 
+    /**
+     * This frame as a JVM stack frame, the inverse of {@link #of(StackTraceElement)}: class {@link #className()},
+     * method {@link #methodName()}; for code that reads JVM stacks, such as {@code JdkWaits.fromStack}.
+     */
+    public StackTraceElement toStackTraceElement() {
+        return new StackTraceElement(className(), methodName(), file, line);
+    }
+
     /** A JVM stack frame: function {@code pkg.Class.method}, its file and line ({@link #NATIVE_LINE} if native). */
     public static Frame of(StackTraceElement e) {
         int line = e.isNativeMethod() ? NATIVE_LINE : Math.max(UNKNOWN_LINE, e.getLineNumber());
