@@ -1,0 +1,3 @@
+module example.com/servedumps
+
+go 1.19
