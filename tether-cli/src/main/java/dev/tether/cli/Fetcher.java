@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.CancelContext;
+import dev.tether.CancelledException;
 import dev.tether.Context;
 import dev.tether.DeadlineExceededException;
 import dev.tether.Group;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -165,7 +167,7 @@ final class Fetcher implements AutoCloseable {
                 if (e.getCause() instanceof IOException io) throw io;
                 if (e.getCause() instanceof UncheckedIOException io) throw io.getCause();
                 throw new IOException(String.valueOf(e.getCause()), e.getCause());
-            } catch (dev.tether.CancelledException e) {
+            } catch (CancelledException e) {
                 if (deadline.err() instanceof DeadlineExceededException && !Context.current().isDone()) {
                     throw new TimedOut(timeout);
                 }
@@ -248,7 +250,7 @@ final class Fetcher implements AutoCloseable {
 
     /** Runs jcmd with its output in {@code out} (a file: no pipe to drain), waiting at most the timeout. */
     private Jcmd jcmd(long pid, Path out, String... command) throws IOException, InterruptedException, TargetException {
-        List<String> args = new java.util.ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+        List<String> args = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
         args.addAll(List.of(command));
         Process proc = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {

@@ -11,7 +11,6 @@ import dev.tether.profile.Frame;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;

@@ -8,7 +8,6 @@ import dev.tether.profile.Frame;
 import dev.tether.profile.Snapshot;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +44,7 @@ record InstanceScan(String name, Snapshot.Metadata snapshot, long total, long bl
             sites.computeIfAbsent(SiteKey.of(b.site()), k -> new Tally(b.site())).add(e, b);
             blocked += e.count();
         }
-        List<LockCycle> deadlocks = s.metadata().format() == dev.tether.profile.Format.GO_PPROF ? List.of()
-                : WaitForGraph.cycles(s, name);
-        return new InstanceScan(name, s.metadata(), s.total(), blocked, sites, deadlocks);
+        return new InstanceScan(name, s.metadata(), s.total(), blocked, sites, WaitForGraph.cycles(s, name));
     }
 
     /**
