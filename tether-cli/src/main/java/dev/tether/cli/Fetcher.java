@@ -98,9 +98,9 @@ final class Fetcher implements AutoCloseable {
 
     // ---- endpoints
 
-    /** Thrown by an attempt that may succeed if repeated. */
-    private static final class Retryable extends IOException {
-        Retryable(String message) {
+    /** An HTTP answer that another attempt would not change (a 404, a 401): not retried. */
+    private static final class Rejected extends IOException {
+        Rejected(String message) {
             super(message);
         }
     }
@@ -115,8 +115,8 @@ final class Fetcher implements AutoCloseable {
             if (status != 200) {
                 String text = new String(body.readNBytes(200), StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
                 String message = "HTTP " + status + (text.isEmpty() ? "" : ": " + text);
-                if (status >= 500 || status == 429) throw new Retryable(message);
-                throw new IOException(message);
+                if (status >= 500 || status == 429) throw new IOException(message); // retried
+                throw new Rejected(message);
             }
             return Snapshots.read(body, u.uri().toString());
         }
@@ -130,10 +130,9 @@ final class Fetcher implements AutoCloseable {
                 return within(attempt);
             } catch (SnapshotFormatException e) {
                 throw new TargetException(withoutSource(e, t.spec()));
-            } catch (Retryable | ConnectException | TimedOut e) {
-                problem = e instanceof ConnectException ? "connection refused" : e.getMessage();
+            } catch (Rejected e) {
+                throw new TargetException(e.getMessage());
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("HTTP ")) throw new TargetException(e.getMessage());
                 problem = describe(e);
             }
             if (i >= retries) {
@@ -178,6 +177,7 @@ final class Fetcher implements AutoCloseable {
 
     private static String describe(IOException e) {
         String m = e.getMessage();
+        if (e instanceof ConnectException) return "connection refused";
         if (e instanceof java.net.http.HttpConnectTimeoutException) return "connect timed out";
         if (e instanceof java.net.http.HttpTimeoutException) return "timed out waiting for the response";
         if (e instanceof java.net.UnknownHostException) return "unknown host " + m;

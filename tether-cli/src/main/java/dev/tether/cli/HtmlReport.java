@@ -96,7 +96,7 @@ final class HtmlReport {
         stat(failed, "failed", failed > 0);
         stat(suspects, "suspects", suspects > 0);
         stat(report.deadlocks().size(), "deadlocks", !report.deadlocks().isEmpty());
-        stat(blocked, "blocked at " + plural(report.sites().size(), "site"), false);
+        stat(blocked, "blocked at " + Text.plural(report.sites().size(), "site"), false);
         h.append("</div>\n<p>A site is a suspect at <b>count &ge; ").append(Text.count(s.minCount()))
                 .append("</b>, <b>oldest wait &ge; ").append(Text.duration(s.minWait())).append("</b> or <b>growth &ge; ")
                 .append(Text.count(s.minGrowth())).append("</b>")
@@ -163,7 +163,7 @@ final class HtmlReport {
             for (int i = 0; i < suspects.size(); i++) {
                 Site s = suspects.get(i);
                 String about = shortWhere(s.frame()) + " \u00b7 " + s.waitReason() + " \u00b7 "
-                        + plural(s.instances().size(), "instance");
+                        + Text.plural(s.instances().size(), "instance");
                 h.append("<figure><figcaption><b>#").append(i + 1).append("</b> <code>")
                         .append(esc(shortName(s.frame()))).append("</code> <span class=\"muted\">").append(esc(about))
                         .append("</span></figcaption>\n");
@@ -220,11 +220,7 @@ final class HtmlReport {
     }
 
     private void more(long n, String what, String after) {
-        if (n > 0) h.append("<p class=\"muted\">and ").append(plural(n, "more " + what)).append(after).append("</p>\n");
-    }
-
-    private static String plural(long n, String what) {
-        return Text.count(n) + " " + what + (n == 1 ? "" : "s");
+        if (n > 0) h.append("<p class=\"muted\">and ").append(Text.plural(n, "more " + what)).append(after).append("</p>\n");
     }
 
     private void siteSection(String id, String title, List<Site> sites, int firstRank, String none) {

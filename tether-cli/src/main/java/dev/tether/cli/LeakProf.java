@@ -284,6 +284,10 @@ public final class LeakProf implements Callable<Integer> {
         return cmd.execute(args);
     }
 
+    /**
+     * Runs the command and exits the JVM with its exit code: 0 nothing suspicious, 1 suspects or deadlocks found,
+     * 2 a usage or input error or no target scanned. Blocks until the scan ends.
+     */
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);

@@ -32,6 +32,11 @@ final class Text {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /** {@code 1 site}, {@code 12,345 sites}. */
+    static String plural(long n, String what) {
+        return count(n) + " " + what + (n == 1 ? "" : "s");
+    }
+
     /** A frame as a reader scans it: {@code main.fetchQuote.func1 (main.go:48)}, the file without its directory. */
     static String frame(Frame f) {
         if (f.file() == null) return f.function() + (f.isNative() ? " (native)" : "");
@@ -48,7 +53,7 @@ final class Text {
     static Duration parseDuration(String s) {
         String t = s.strip().toLowerCase(Locale.ROOT);
         if (t.equals("0")) return Duration.ZERO;
-        if (t.startsWith("pt") || t.startsWith("p")) {
+        if (t.startsWith("p")) {
             try {
                 Duration d = Duration.parse(t.toUpperCase(Locale.ROOT));
                 if (!d.isNegative()) return d;

@@ -29,9 +29,9 @@ final class TextReport {
             blocked += i.blocked();
         }
         long failed = r.instances().size() - r.scanned();
-        out.printf("Scanned %d of %d target%s%s: %s goroutines and threads, %s blocked at %d site%s.%n", r.scanned(),
-                r.instances().size(), r.instances().size() == 1 ? "" : "s", failed > 0 ? " (" + failed + " failed)" : "",
-                Text.count(total), Text.count(blocked), r.sites().size(), r.sites().size() == 1 ? "" : "s");
+        out.printf("Scanned %d of %s%s: %s goroutines and threads, %s blocked at %s.%n", r.scanned(),
+                Text.plural(r.instances().size(), "target"), failed > 0 ? " (" + failed + " failed)" : "",
+                Text.count(total), Text.count(blocked), Text.plural(r.sites().size(), "site"));
 
         List<Site> suspects = r.suspects();
         out.println();
@@ -85,8 +85,7 @@ final class TextReport {
         }
         if (!all && !others.isEmpty()) {
             out.println();
-            out.println(others.size() + " other blocked site" + (others.size() == 1 ? "" : "s")
-                    + " below the thresholds (--all lists them).");
+            out.println(Text.plural(others.size(), "other blocked site") + " below the thresholds (--all lists them).");
         }
         out.flush();
     }

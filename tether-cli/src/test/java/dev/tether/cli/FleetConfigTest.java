@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tether.Channel;
+import dev.tether.TaskRegistry;
 import dev.tether.TaskScope;
 import dev.tether.leakprof.LeakDetector;
 import dev.tether.leakprof.metrics.TetherCollector;
@@ -19,10 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,17 +59,15 @@ class FleetConfigTest {
             registry.register(new TetherCollector(detector));
             TaskScope scope = TaskScope.open();
             try {
+                Set<Long> ids = new HashSet<>();
                 for (int i = 0; i < senders; i++) {
-                    scope.go("sender-" + i, () -> {
+                    ids.add(scope.go("sender-" + i, () -> {
                         channel.send(1);
                         return null;
-                    });
+                    }).id());
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (detector.sampleNow().suspects().isEmpty()) {
-                    if (System.nanoTime() - deadline > 0) fail("no leak suspect after 10 s of " + senders + " senders");
-                    Thread.sleep(10);
-                }
+                awaitSending(ids, Duration.ofMillis(50));
+                assertFalse(detector.sampleNow().suspects().isEmpty(), "senders past minAge are a suspect");
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 PrometheusTextFormatWriter.create().write(out, registry.scrape());
                 exposition = out.toString(StandardCharsets.UTF_8);
@@ -74,6 +75,22 @@ class FleetConfigTest {
             } finally {
                 scope.close();
             }
+        }
+    }
+
+    /**
+     * Waits, bounded, until every task of {@code ids} has waited in {@code chan send} for at least {@code age}: the
+     * state the detector samples, read from the registry rather than slept for.
+     */
+    private static void awaitSending(Set<Long> ids, Duration age) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (;;) {
+            long ready = TaskRegistry.snapshot().stream().filter(t -> ids.contains(t.id()))
+                    .filter(t -> "chan send".equals(t.waitReason()))
+                    .filter(t -> t.waited().map(w -> w.compareTo(age) >= 0).orElse(false)).count();
+            if (ready == ids.size()) return;
+            if (System.nanoTime() - deadline > 0) fail(ready + " of " + ids.size() + " senders blocked after 10 s");
+            LockSupport.parkNanos(1_000_000);
         }
     }
 
