@@ -1,5 +1,7 @@
 package dev.tether;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.concurrent.locks.LockSupport;
 
@@ -8,15 +10,35 @@ import java.util.concurrent.locks.LockSupport;
  * zero. Once closed, it admits no new task: no task starts after its owner has finished.
  */
 final class Children {
+    /*
+     * One int holds the live count (shifted left by one) and the closed bit, so that admitting a task (check
+     * "not closed", count it) is one CAS and a task's exit one atomic add: spawning and finishing tasks of one
+     * owner from several carriers contend on no monitor. The monitor guards only the list of waiting threads.
+     * An exit that brings the count to zero reads `waiters` after its decrement, and a waiter bumps `waiters`
+     * before it reads the count, so (both volatile) at least one of them sees the other: no lost wake-up.
+     */
+    private static final int CLOSED = 1, ONE = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Children.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Object describedOwner;
-    private int live;
-    private boolean closed;
+    /** live << 1 | CLOSED. */
+    private volatile int state;
+    /** How many threads are in {@link #awaitNone}. */
+    private volatile int waiters;
     /**
-     * Threads in {@link #awaitNone}. More than one when several threads close a scope at once: each must be woken
-     * (a single field, overwritten by the second closer, left the first parked forever).
+     * Threads in {@link #awaitNone}, guarded by this. More than one when several threads close a scope at once:
+     * each must be woken (a single field, overwritten by the second closer, left the first parked forever).
      */
     private final ArrayList<Thread> awaiting = new ArrayList<>(1);
-    /** Run after each task's exit, outside the lock; null for none. */
+    /** Run after each task's exit; null for none. */
     private final Runnable onExit;
 
     /** {@code owner}'s toString names the owner in error messages. */
@@ -31,30 +53,37 @@ final class Children {
     }
 
     /** Admits one more task. @throws IllegalStateException if the owner has finished */
-    synchronized void enter() {
-        if (closed) {
-            throw new IllegalStateException("cannot spawn a task: its owner (" + describedOwner
-                    + ") has already finished");
+    void enter() {
+        for (int s = state; ; ) {
+            if ((s & CLOSED) != 0) {
+                throw new IllegalStateException("cannot spawn a task: its owner (" + describedOwner
+                        + ") has already finished");
+            }
+            int witness = (int) STATE.compareAndExchange(this, s, s + ONE);
+            if (witness == s) return;
+            s = witness;
         }
-        live++;
     }
 
     void exit() {
-        Thread[] ws = null;
-        synchronized (this) {
-            if (--live == 0 && !awaiting.isEmpty()) ws = awaiting.toArray(new Thread[0]);
+        int s = (int) STATE.getAndAdd(this, -ONE) - ONE;
+        if (s >>> 1 == 0 && waiters != 0) {
+            Thread[] ws;
+            synchronized (this) {
+                ws = awaiting.toArray(new Thread[0]);
+            }
+            for (Thread w : ws) LockSupport.unpark(w);
         }
-        if (ws != null) for (Thread w : ws) LockSupport.unpark(w);
         if (onExit != null) onExit.run();
     }
 
-    synchronized int live() {
-        return live;
+    int live() {
+        return state >>> 1;
     }
 
     /** Admits no more tasks. */
-    synchronized void close() {
-        closed = true;
+    void close() {
+        STATE.getAndBitwiseOr(this, CLOSED);
     }
 
     /**
@@ -65,25 +94,24 @@ final class Children {
      *           a task awaits its children in {@code finish()}, after its body's binding of the current task ended.
      */
     void awaitNone(WaitReason reason, long on, TaskRecord me) {
+        if (live() == 0) return;
         Thread self = Thread.currentThread();
         synchronized (this) {
-            if (live == 0) return;
             awaiting.add(self);
+            waiters++;
         }
         if (me != null) me.beginWait(reason, on);
         boolean interrupted = false;
         try {
-            for (;;) {
-                synchronized (this) {
-                    if (live == 0) {
-                        awaiting.remove(self);
-                        return;
-                    }
-                }
+            while (live() != 0) {
                 LockSupport.park(this);
                 if (Thread.interrupted()) interrupted = true;
             }
         } finally {
+            synchronized (this) {
+                awaiting.remove(self);
+                waiters--;
+            }
             if (me != null) me.endWait();
             if (interrupted) Thread.currentThread().interrupt();
         }

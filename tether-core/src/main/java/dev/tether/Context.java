@@ -51,7 +51,10 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
      * {@link Task}; {@link #background()} if none.
      */
     public static Context current() {
-        return CURRENT.orElse(BACKGROUND);
+        // A task binds only itself (one binding per task start instead of two); its context is the default.
+        if (CURRENT.isBound()) return CURRENT.get();
+        Task<?> t = Task.current0();
+        return t == null ? BACKGROUND : t.context;
     }
 
     /**

@@ -203,7 +203,7 @@ public final class Task<T> {
             if (context.isDone()) {
                 notStarted = true;
             } else {
-                value = ScopedValue.where(CURRENT, this).where(Context.CURRENT, context).call(b::call);
+                value = ScopedValue.where(CURRENT, this).call(b::call); // Context.current() falls back to it
             }
         } catch (Throwable e) {
             failure = e;

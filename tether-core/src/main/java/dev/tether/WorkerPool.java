@@ -61,12 +61,13 @@ import java.util.function.Consumer;
  * of every job, and of every worker, happen-before {@code shutdown} or {@code shutdownNow} returns.
  *
  * <h2>Implementation notes</h2>
- * The queue is a Tether {@link Channel} whose blocked operations name the pool. Intake stops when it is closed; a
- * closed channel still yields its buffered values, then throws {@link ChannelClosedException}, and a sender that
- * was blocked when it closed fails with its value undelivered. Each worker loops: receive, run. It always runs what
- * it received, so "started" means "taken from the queue", and the channel's exactly-once delivery does the rest.
+ * The queue is a {@link JobQueue}, a bounded FIFO with a channel's exactly-once delivery whose blocked operations
+ * name the pool, and which wakes idle workers one after another rather than one per job. Intake stops when it is
+ * closed; a closed queue still yields its queued jobs, then reports that it is closed and empty, and a submitter
+ * that was blocked when it closed fails with its job not accepted. Each worker loops: take, run. It always runs what
+ * it took, so "started" means "taken from the queue", and the queue's exactly-once delivery does the rest.
  * <ul>
- *   <li>{@code shutdown}: close the queue; the workers drain it and end on {@code ChannelClosedException}; join each
+ *   <li>{@code shutdown}: close the queue; the workers drain it and end when it is empty; join each
  *       worker (in the background context, retrying on interrupt, so neither the caller's interrupt nor its
  *       context cuts the wait short); finally close the scope, which releases the pool's context.
  *   <li>{@code shutdownNow}: under the queue's lock, close it and take out every buffered job. Holding the lock
@@ -84,7 +85,7 @@ import java.util.function.Consumer;
 public final class WorkerPool implements AutoCloseable {
     private final TaskScope scope;
     private final CancelContext context;
-    private final Channel<Task.Body> queue;
+    private final JobQueue queue;
     private final Consumer<? super Throwable> onFailure;
     private final List<Task<Void>> workers;
     /** Set by the first shutdown or shutdownNow, before the queue closes: tells the rejection message why. */
@@ -101,7 +102,7 @@ public final class WorkerPool implements AutoCloseable {
         this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
         this.scope = new TaskScope(TaskInfo.Owner.Kind.POOL, parent, name, this::workerExited);
         this.context = scope.cancelContext();
-        this.queue = new Channel<>(queueCapacity, WaitReason.POOL_SUBMIT, WaitReason.POOL_IDLE, scope.id());
+        this.queue = new JobQueue(queueCapacity, scope.id());
         this.workers = new ArrayList<>(workers);
         try {
             Callable<Void> body = Task.asCallable(this::work);
@@ -153,12 +154,8 @@ public final class WorkerPool implements AutoCloseable {
      */
     public void submit(Task.Body job) throws InterruptedException {
         Objects.requireNonNull(job, "job");
-        if (context.isDone()) throw rejected(null);
-        try {
-            queue.send(job);
-        } catch (ChannelClosedException e) {
-            throw rejected(e);
-        }
+        if (context.isDone()) throw rejected();
+        if (!queue.put(job)) throw rejected();
     }
 
     /**
@@ -170,12 +167,10 @@ public final class WorkerPool implements AutoCloseable {
      */
     public boolean trySubmit(Task.Body job) {
         Objects.requireNonNull(job, "job");
-        if (context.isDone()) throw rejected(null);
-        try {
-            return queue.trySend(job);
-        } catch (ChannelClosedException e) {
-            throw rejected(e);
-        }
+        if (context.isDone()) throw rejected();
+        if (queue.offer(job)) return true;
+        if (queue.isClosed()) throw rejected();
+        return false;
     }
 
     /**
@@ -262,13 +257,12 @@ public final class WorkerPool implements AutoCloseable {
             if (self.isDone()) return;
             Task.Body job;
             try {
-                job = queue.receive();
-            } catch (ChannelClosedException drained) {
-                return;
+                job = queue.take();
             } catch (InterruptedException | CancelledException e) {
                 if (self.isDone()) return;
                 continue; // a stray interrupt while idle: not for us to act on
             }
+            if (job == null) return; // closed and drained
             run(job, self);
         }
     }
@@ -339,11 +333,11 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private RejectedExecutionException rejected(Throwable cause) {
+    private RejectedExecutionException rejected() {
         String why = shutdownBegun ? "shutdown has begun"
                 : context.isDone() ? "its context is done (" + context.cause() + ")"
                 : "its workers have ended";
         return new RejectedExecutionException(this + " accepts no more jobs: " + why
-                + "; the job was not accepted", cause);
+                + "; the job was not accepted");
     }
 }

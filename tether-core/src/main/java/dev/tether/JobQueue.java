@@ -1,0 +1,286 @@
+package dev.tether;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The job queue of a {@link WorkerPool}: a bounded FIFO that submitters wait on while it is full and workers while
+ * it is empty, with the delivery contract of a {@link Channel} (a job is taken exactly once, or its submitter learns
+ * it was not accepted) but not its wake-up policy.
+ *
+ * <h2>Implementation notes</h2>
+ * A lock guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
+ * submitters with their jobs, and idle workers. A channel hands each value to a waiting receiver and wakes it, so a
+ * fast submitter facing idle workers pays one wake-up per job — from a platform thread, an external submission to
+ * the virtual-thread scheduler each time. A pool needs no hand-off: a job that fits goes into the buffer, and an
+ * idle worker is woken only if no worker is already on its way ({@code looking == 0}). A worker woken that way
+ * takes from the buffer like any other, and wakes the next idle worker if jobs remain, so wake-ups cascade through
+ * the workers (as {@code LinkedBlockingQueue}'s signals do) instead of all falling on the submitter.
+ *
+ * <p>Invariants under the lock: if the buffer has room, no live submitter waits; if the buffer holds jobs and an
+ * idle worker waits, a woken worker is on its way ({@code looking > 0}). With capacity 0 there is no buffer: a
+ * submitter hands its job to an idle worker directly, or waits for one, as on an unbuffered channel.
+ *
+ * <p>Completing a waiter means claiming it (see {@link Waiter}): a worker claimed with {@link #LOOK} in its node's
+ * item comes back to the buffer, one claimed with a job runs that job, one claimed with {@link #CLOSED} sees the
+ * closed queue. A blocked submitter whose job a worker moved into the buffer (or took) is claimed, so its submit
+ * returns; one that gives up first unlinks its node, its job not accepted.
+ */
+final class JobQueue {
+    /** Worker node item: woken to look at the buffer. */
+    private static final Object LOOK = new Object();
+    /** Node item: woken because the queue closed. */
+    private static final Object CLOSED = Waiter.Node.CLOSED;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Object[] buffer;
+    private int head, count;
+    private volatile boolean closed;
+    /** Workers claimed with LOOK that have not yet come back for the lock. */
+    private int looking;
+    private final Waiter.Queue submitters = new Waiter.Queue();
+    private final Waiter.Queue idle = new Waiter.Queue();
+    private final long poolId;
+
+    /** A waiter with no thread: waking it does nothing ({@code LockSupport.unpark(null)}). */
+    private static final Waiter NOBODY = new Waiter(null);
+
+    JobQueue(int capacity, long poolId) {
+        this.buffer = capacity == 0 ? null : new Object[capacity];
+        this.poolId = poolId;
+    }
+
+    /**
+     * Queues {@code job}, waiting while the queue is full.
+     *
+     * @return false if the queue is closed (the job was not accepted)
+     * @throws InterruptedException if interrupted while waiting; the job was not accepted
+     * @throws CancelledException   if the current context is done while waiting; the job was not accepted
+     */
+    boolean put(Task.Body job) throws InterruptedException {
+        Waiter.Node node;
+        Waiter woken;
+        lock.lock();
+        try {
+            if (closed) return false;
+            woken = offerLocked(job);
+            if (woken == null) {
+                node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, job);
+                submitters.add(node);
+            } else {
+                node = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (node == null) {
+            woken.wake();
+            return true;
+        }
+        int s = Blocking.await(node.waiter, WaitReason.POOL_SUBMIT, poolId, this, 0L, null);
+        if (s == 0) return node.item != CLOSED;
+        lock.lock();
+        try {
+            submitters.remove(node);
+        } finally {
+            lock.unlock();
+        }
+        throw Blocking.abandoned(s);
+    }
+
+    /**
+     * Queues {@code job} only if that needs no waiting.
+     *
+     * @return true if accepted; false if the queue is full (or, capacity 0, no worker is idle) or closed
+     */
+    boolean offer(Task.Body job) {
+        Waiter woken;
+        lock.lock();
+        try {
+            if (closed) return false;
+            woken = offerLocked(job);
+            if (woken == null) return false;
+        } finally {
+            lock.unlock();
+        }
+        woken.wake();
+        return true;
+    }
+
+    /**
+     * Accepts {@code job} without waiting if possible. Lock held.
+     *
+     * @return null if it cannot be accepted now; else the waiter to wake once the lock is released ({@link #NOBODY}
+     *         if none)
+     */
+    private Waiter offerLocked(Task.Body job) {
+        Object[] buf = buffer;
+        if (buf == null) { // hand-off: only to an idle worker
+            for (Waiter.Node w; (w = idle.poll()) != null; ) {
+                w.item = job;
+                if (w.waiter.tryClaim(w.index)) return w.waiter;
+            }
+            return null;
+        }
+        if (count == buf.length) return null;
+        int tail = head + count;
+        buf[tail < buf.length ? tail : tail - buf.length] = job;
+        count++;
+        Waiter w = looking == 0 ? claimIdleLocked(LOOK) : null;
+        return w == null ? NOBODY : w;
+    }
+
+    /**
+     * Takes the next job, waiting while the queue is empty and open.
+     *
+     * @return the job, or null once the queue is closed and empty
+     * @throws InterruptedException if interrupted while waiting
+     * @throws CancelledException   if the current context is done while waiting
+     */
+    Task.Body take() throws InterruptedException {
+        boolean wasLooking = false;
+        for (;;) {
+            Waiter.Node node;
+            Waiter wakeSubmitter = null, wakeWorker = null;
+            Object job;
+            lock.lock();
+            try {
+                if (wasLooking) looking--;
+                job = pollLocked();
+                if (job != null) {
+                    wakeSubmitter = refillLocked();
+                    if (count > 0 && looking == 0) wakeWorker = claimIdleLocked(LOOK); // pass the wake-up on
+                    node = null;
+                } else if (closed) {
+                    return null;
+                } else {
+                    node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
+                    idle.add(node);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (node == null) {
+                if (wakeSubmitter != null) wakeSubmitter.wake();
+                if (wakeWorker != null) wakeWorker.wake();
+                return (Task.Body) job;
+            }
+            int s = Blocking.await(node.waiter, WaitReason.POOL_IDLE, poolId, this, 0L, null);
+            if (s != 0) {
+                lock.lock();
+                try {
+                    idle.remove(node);
+                } finally {
+                    lock.unlock();
+                }
+                throw Blocking.abandoned(s);
+            }
+            Object item = node.item;
+            if (item != LOOK && item != CLOSED) return (Task.Body) item; // handed over directly (capacity 0)
+            wasLooking = item == LOOK;
+        }
+    }
+
+    /** Takes a buffered job, or (capacity 0) a waiting submitter's; null if none. Lock held. */
+    private Object pollLocked() {
+        Object[] buf = buffer;
+        if (count > 0) {
+            Object v = buf[head];
+            buf[head] = null;
+            head = head + 1 == buf.length ? 0 : head + 1;
+            count--;
+            return v;
+        }
+        if (buf == null) {
+            for (Waiter.Node s; (s = submitters.poll()) != null; ) {
+                Object job = s.item;
+                if (s.waiter.tryClaim(s.index)) {
+                    s.waiter.wake(); // under the lock, but rare: only a hand-off pool's submitters wait this way
+                    return job;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The buffer has room: moves the first live blocked submitter's job in. Returns its waiter to wake. */
+    private Waiter refillLocked() {
+        Object[] buf = buffer;
+        if (buf == null) return null;
+        for (Waiter.Node s; (s = submitters.poll()) != null; ) {
+            Object job = s.item;
+            if (s.waiter.tryClaim(s.index)) {
+                int tail = head + count;
+                buf[tail < buf.length ? tail : tail - buf.length] = job;
+                count++;
+                return s.waiter;
+            }
+        }
+        return null;
+    }
+
+    /** Claims the first live idle worker with {@code item} and returns its waiter, or null if none. Lock held. */
+    private Waiter claimIdleLocked(Object item) {
+        for (Waiter.Node w; (w = idle.poll()) != null; ) {
+            w.item = item;
+            if (w.waiter.tryClaim(w.index)) {
+                if (item == LOOK) looking++;
+                return w.waiter;
+            }
+        }
+        return null;
+    }
+
+    /** Closes the queue: blocked submitters fail, idle workers wake and find it closed. Idempotent. */
+    void close() {
+        Waiter.Node ws, ss;
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            ws = idle.drain();
+            ss = submitters.drain();
+        } finally {
+            lock.unlock();
+        }
+        // Drained nodes are reachable only from here.
+        for (Waiter.Node n = ws; n != null; n = wakeClosed(n)) ;
+        for (Waiter.Node n = ss; n != null; n = wakeClosed(n)) ;
+    }
+
+    private static Waiter.Node wakeClosed(Waiter.Node n) {
+        Waiter.Node next = n.next;
+        n.item = CLOSED;
+        n.waiter.claimAndWake(n.index);
+        return next;
+    }
+
+    /** Closes the queue and takes out every queued job as one step: no worker takes one in between. */
+    List<Task.Body> closeAndDrain() {
+        List<Task.Body> out = new ArrayList<>();
+        lock.lock();
+        try {
+            close(); // reentrant: blocked submitters fail with their jobs not accepted
+            for (Object job; (job = pollLocked()) != null; ) out.add((Task.Body) job);
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
+    /** True once {@link #close()} has begun. */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Jobs queued now. */
+    int size() {
+        lock.lock();
+        try {
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
