@@ -51,10 +51,16 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
      * {@link Task}; {@link #background()} if none.
      */
     public static Context current() {
-        // A task binds only itself (one binding per task start instead of two); its context is the default.
+        return current(Task.current0());
+    }
+
+    /**
+     * {@link #current()} for a caller that has looked up its task already ({@code task}, or null). A task binds
+     * only itself, not its context too (one binding per task start instead of two): its context is the default.
+     */
+    static Context current(Task<?> task) {
         if (CURRENT.isBound()) return CURRENT.get();
-        Task<?> t = Task.current0();
-        return t == null ? BACKGROUND : t.context;
+        return task == null ? BACKGROUND : task.context;
     }
 
     /**
