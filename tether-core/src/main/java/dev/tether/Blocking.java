@@ -22,7 +22,7 @@ final class Blocking {
      */
     static int await(Waiter w, WaitReason reason, long on, Object blocker, long deadline, CancelContext covered) {
         Task<?> task = Task.current0();
-        CancelContext ambient = Context.current(task).cancelSource();
+        CancelContext ambient = Context.currentFor(task).cancelSource();
         Waiter.Node listener = null;
         if (ambient != null && ambient != covered) {
             if (ambient.errOrNull() != null) {

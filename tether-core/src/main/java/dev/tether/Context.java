@@ -51,14 +51,14 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
      * {@link Task}; {@link #background()} if none.
      */
     public static Context current() {
-        return current(Task.current0());
+        return currentFor(Task.current0());
     }
 
     /**
      * {@link #current()} for a caller that has looked up its task already ({@code task}, or null). A task binds
      * only itself, not its context too (one binding per task start instead of two): its context is the default.
      */
-    static Context current(Task<?> task) {
+    static Context currentFor(Task<?> task) {
         if (CURRENT.isBound()) return CURRENT.get();
         return task == null ? BACKGROUND : task.context;
     }
