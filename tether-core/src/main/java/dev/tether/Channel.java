@@ -218,8 +218,8 @@ public final class Channel<T> implements Iterable<T> {
             lock.unlock();
         }
         // Drained nodes are reachable only from here, so writing their items outside the lock races with nothing.
-        wakeClosed(rs);
-        wakeClosed(ss);
+        Waiter.Node.wakeClosed(rs);
+        Waiter.Node.wakeClosed(ss);
     }
 
     /**
@@ -236,15 +236,6 @@ public final class Channel<T> implements Iterable<T> {
             lock.unlock();
         }
         return out;
-    }
-
-    private static void wakeClosed(Waiter.Node n) {
-        while (n != null) {
-            Waiter.Node next = n.next;
-            n.item = Waiter.Node.CLOSED;
-            n.waiter.claimAndWake(n.index);
-            n = next;
-        }
     }
 
     /** A {@link Select} clause that receives from this channel; if the channel is closed and drained, the select

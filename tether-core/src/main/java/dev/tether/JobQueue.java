@@ -127,7 +127,7 @@ final class JobQueue {
         int tail = head + count;
         buf[tail < buf.length ? tail : tail - buf.length] = job;
         count++;
-        Waiter w = looking == 0 ? claimIdleLocked(LOOK) : null;
+        Waiter w = passOnLocked();
         return w == null ? NOBODY : w;
     }
 
@@ -144,13 +144,19 @@ final class JobQueue {
             Waiter.Node node;
             Waiter wakeSubmitter = null, wakeWorker = null;
             Object job;
+            // A worker woken to look whose context ended meanwhile takes nothing more (a pool's rule), but passes
+            // the wake-up on, so that the jobs it was woken for are not left behind idle workers.
+            boolean done = wasLooking && Context.current().isDone();
             lock.lock();
             try {
                 if (wasLooking) looking--;
-                job = pollLocked();
-                if (job != null) {
+                job = done ? null : pollLocked();
+                if (done) {
+                    wakeWorker = passOnLocked();
+                    node = null;
+                } else if (job != null) {
                     wakeSubmitter = refillLocked();
-                    if (count > 0 && looking == 0) wakeWorker = claimIdleLocked(LOOK); // pass the wake-up on
+                    wakeWorker = passOnLocked();
                     node = null;
                 } else if (closed) {
                     return null;
@@ -164,6 +170,7 @@ final class JobQueue {
             if (node == null) {
                 if (wakeSubmitter != null) wakeSubmitter.wake();
                 if (wakeWorker != null) wakeWorker.wake();
+                if (done) throw Blocking.abandoned(Waiter.CONTEXT_DONE);
                 return (Task.Body) job;
             }
             int s = Blocking.await(node.waiter, WaitReason.POOL_IDLE, poolId, this, 0L, null);
@@ -220,6 +227,11 @@ final class JobQueue {
         return null;
     }
 
+    /** Wakes the next idle worker if jobs remain and no woken worker is on its way. Lock held. */
+    private Waiter passOnLocked() {
+        return count > 0 && looking == 0 ? claimIdleLocked(LOOK) : null;
+    }
+
     /** Claims the first live idle worker with {@code item} and returns its waiter, or null if none. Lock held. */
     private Waiter claimIdleLocked(Object item) {
         for (Waiter.Node w; (w = idle.poll()) != null; ) {
@@ -244,16 +256,8 @@ final class JobQueue {
         } finally {
             lock.unlock();
         }
-        // Drained nodes are reachable only from here.
-        for (Waiter.Node n = ws; n != null; n = wakeClosed(n)) ;
-        for (Waiter.Node n = ss; n != null; n = wakeClosed(n)) ;
-    }
-
-    private static Waiter.Node wakeClosed(Waiter.Node n) {
-        Waiter.Node next = n.next;
-        n.item = CLOSED;
-        n.waiter.claimAndWake(n.index);
-        return next;
+        Waiter.Node.wakeClosed(ws);
+        Waiter.Node.wakeClosed(ss);
     }
 
     /** Closes the queue and takes out every queued job as one step: no worker takes one in between. */

@@ -151,6 +151,20 @@ final class Waiter {
         boolean isLive() {
             return waiter.state == WAITING;
         }
+
+        /**
+         * Completes every node of a chain drained from a closed channel or queue with {@link #CLOSED}: their sends
+         * were not delivered, their receives got nothing. The drained nodes must be reachable only from the caller,
+         * so writing their items races with nothing.
+         */
+        static void wakeClosed(Node chain) {
+            for (Node n = chain; n != null; ) {
+                Node next = n.next;
+                n.item = CLOSED;
+                n.waiter.claimAndWake(n.index);
+                n = next;
+            }
+        }
     }
 
     /** A FIFO of nodes with O(1) removal of any node; not thread-safe, the owner's lock guards it. */
