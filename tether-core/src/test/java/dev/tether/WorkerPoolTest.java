@@ -73,10 +73,16 @@ class WorkerPoolTest {
     }
 
     /** A job that counts itself in as running, then waits for {@code release}. */
+    /**
+     * A job that signals {@code started} and waits for {@code release}. The wait is bounded, so that a test whose
+     * check fails before it releases the job fails instead of hanging in the pool's close.
+     */
     private static Task.Body blocking(CountDownLatch started, CountDownLatch release) {
         return () -> {
             started.countDown();
-            release.await();
+            if (!release.await(TestSupport.WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("the test never released this job");
+            }
         };
     }
 
