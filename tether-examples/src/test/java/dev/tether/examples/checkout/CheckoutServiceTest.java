@@ -7,8 +7,6 @@ import dev.tether.examples.checkout.CheckoutServer.Variant;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +101,7 @@ class CheckoutServiceTest {
     /** The tasks the grouped dump shows in chan send at one of the leaky send lines. */
     private static int blockedAtLeakySends(String dump) throws IOException {
         List<String> sendSites = new ArrayList<>();
-        for (int line : leakySendLines()) sendSites.add("Checkout.java:" + line + "\n");
+        for (int line : CheckoutLeakProfTest.leakySendLines()) sendSites.add("Checkout.java:" + line + "\n");
         int n = 0;
         for (String group : dump.split("\n\n")) {
             if (!group.contains(" @ [chan send]")) continue;
@@ -115,18 +113,6 @@ class CheckoutServiceTest {
             }
         }
         return n;
-    }
-
-    /** The lines of the three leaky sends, found in the source so that the test follows edits of the example. */
-    private static List<Integer> leakySendLines() throws IOException {
-        List<String> lines = Files.readAllLines(
-                Path.of("src/main/java/dev/tether/examples/checkout/Checkout.java"));
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).contains(".send(reply); // LEAK: nobody receives")) out.add(i + 1);
-        }
-        assertEquals(3, out.size(), "one marked send per downstream in Checkout.java");
-        return out;
     }
 
     /** Polls {@code condition} until it holds, failing with {@code message} after {@link #QUIET_WITHIN}. */
