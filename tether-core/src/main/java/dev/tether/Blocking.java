@@ -23,16 +23,20 @@ final class Blocking {
     static int await(Waiter w, WaitReason reason, long on, Object blocker, long deadline, CancelContext covered) {
         Task<?> task = Task.current0();
         CancelContext ambient = Context.currentFor(task).cancelSource();
+        if (ambient == covered) ambient = null;
+        int spun;
+        if (ambient != null && ambient.errOrNull() != null) {
+            w.tryClaim(Waiter.CONTEXT_DONE);
+            ambient = null; // nothing left to listen for
+        } else if (w.rendezvous && (spun = w.spinForRendezvous(task)) != Waiter.WAITING) {
+            return spun;
+        }
         Waiter.Node listener = null;
-        if (ambient != null && ambient != covered) {
-            if (ambient.errOrNull() != null) {
+        if (ambient != null && (task == null || ambient != task.context)) {
+            listener = new Waiter.Node(w, Waiter.CONTEXT_DONE, null);
+            if (!ambient.addListener(listener)) {
+                listener = null;
                 w.tryClaim(Waiter.CONTEXT_DONE);
-            } else if (task == null || ambient != task.context) {
-                listener = new Waiter.Node(w, Waiter.CONTEXT_DONE, null);
-                if (!ambient.addListener(listener)) {
-                    listener = null;
-                    w.tryClaim(Waiter.CONTEXT_DONE);
-                }
             }
         }
         TaskRecord rec = task == null ? null : task.record;

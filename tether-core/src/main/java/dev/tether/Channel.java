@@ -46,6 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * makes every handoff happen exactly once. Selects lock all their channels in id order, so locks are always taken
  * in one global order and never nest otherwise.
  *
+ * <p>On an unbuffered channel both partners of every exchange arrive at once, so its waits and its lock spin
+ * briefly before parking (see {@link Waiter#spinForRendezvous}): two tasks on separate carriers then hand values
+ * over without parking or unparking either.
+ *
  * @param <T> the type of values carried
  */
 public final class Channel<T> implements Iterable<T> {
@@ -101,7 +105,7 @@ public final class Channel<T> implements Iterable<T> {
 
     /** The number of values in the buffer now (Go's {@code len(ch)}). */
     public int size() {
-        lock.lock();
+        lock();
         try {
             return count;
         } finally {
@@ -127,10 +131,10 @@ public final class Channel<T> implements Iterable<T> {
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
         Waiter.Node node;
-        lock.lock();
+        lock();
         try {
             if (offerLocked(value)) return;
-            node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, value);
+            node = new Waiter.Node(new Waiter(Thread.currentThread(), buffer == null), 0, value);
             senders.add(node);
         } finally {
             lock.unlock();
@@ -153,11 +157,11 @@ public final class Channel<T> implements Iterable<T> {
      */
     public T receive() throws InterruptedException {
         Waiter.Node node;
-        lock.lock();
+        lock();
         try {
             Object v = pollLocked();
             if (v != null) return valueOrThrow(v);
-            node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
+            node = new Waiter.Node(new Waiter(Thread.currentThread(), buffer == null), 0, null);
             receivers.add(node);
         } finally {
             lock.unlock();
@@ -177,7 +181,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     public boolean trySend(T value) {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        lock.lock();
+        lock();
         try {
             return offerLocked(value);
         } finally {
@@ -193,7 +197,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     public T tryReceive() {
         Object v;
-        lock.lock();
+        lock();
         try {
             v = pollLocked();
         } finally {
@@ -208,7 +212,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void close() {
         Waiter.Node rs, ss;
-        lock.lock();
+        lock();
         try {
             if (closed) return;
             closed = true;
@@ -228,7 +232,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     java.util.List<T> closeAndDrain() {
         java.util.List<T> out = new java.util.ArrayList<>();
-        lock.lock();
+        lock();
         try {
             close(); // the lock is reentrant; blocked senders fail with their values undelivered
             for (Object v; (v = pollLocked()) != null && v != Waiter.Node.CLOSED; ) out.add(valueOrThrow(v));
@@ -295,6 +299,26 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     // ---- lock-held primitives, shared with Select ------------------------------------------------------------
+
+    /** How often {@link #lock()} of an unbuffered channel retries before queueing on the lock. */
+    private static final int LOCK_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 0;
+
+    /**
+     * Takes the lock. On an unbuffered channel, if the lock is held, it first spins briefly: the two partners of a
+     * rendezvous reach the channel at the same moment on every exchange, every critical section is a few dozen
+     * instructions, and queueing on the lock would park, which for a virtual thread means unmounting it.
+     */
+    void lock() {
+        ReentrantLock l = lock;
+        if (buffer == null) {
+            if (l.tryLock()) return;
+            for (int i = LOCK_SPINS; i > 0; i--) {
+                Thread.onSpinWait();
+                if (l.tryLock()) return;
+            }
+        }
+        l.lock();
+    }
 
     /**
      * Completes a send of {@code v} if possible without waiting: hands it to a live waiting receiver, else buffers
@@ -364,7 +388,7 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     private void unlink(Waiter.Node n, boolean sender) {
-        lock.lock();
+        lock();
         try {
             unlinkLocked(n, sender);
         } finally {

@@ -228,7 +228,7 @@ public final class Select {
     }
 
     private static void lockAll(Channel<?>[] chans) {
-        for (Channel<?> c : chans) c.lock.lock();
+        for (Channel<?> c : chans) c.lock();
     }
 
     private static void unlockAll(Channel<?>[] chans) {

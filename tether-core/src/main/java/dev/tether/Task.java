@@ -76,6 +76,18 @@ public final class Task<T> {
     boolean failureCancelled;
     /** Threads in join(); guarded by this. */
     private Waiter.Queue joiners;
+    /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
+    Waiter.Parking wokeLast;
+
+    /** Stands for "no task" in {@code CURRENT.orElse}, which rejects null; never leaves {@link #current0()}. */
+    private static final Task<?> NONE = new Task<>();
+
+    /** Only for {@link #NONE}. */
+    private Task() {
+        this.record = null;
+        this.context = null;
+        this.owner = null;
+    }
 
     private Task(Context parent, Children owner, TaskInfo.Owner ownerInfo, String name, Callable<? extends T> body,
                  StackTraceElement site) {
@@ -264,9 +276,10 @@ public final class Task<T> {
         if (t != null) t.interrupt();
     }
 
-    /** The running task, or null. (ScopedValue.orElse rejects a null default, hence this.) */
+    /** The running task, or null. One lookup of the scoped value, where {@code isBound} and {@code get} take two. */
     static Task<?> current0() {
-        return CURRENT.isBound() ? CURRENT.get() : null;
+        Task<?> t = CURRENT.orElse(NONE);
+        return t == NONE ? null : t;
     }
 
     static long nextId() {
@@ -282,7 +295,7 @@ public final class Task<T> {
 
     /** The task running on the calling thread, if any. */
     public static Optional<Task<?>> current() {
-        return CURRENT.isBound() ? Optional.of(CURRENT.get()) : Optional.empty();
+        return Optional.ofNullable(current0());
     }
 
     /** The task's id, unique in this process. */

@@ -38,11 +38,21 @@ final class Waiter {
     static final int CONTEXT_DONE = -4;
 
     /**
-     * Brief spin before a <em>platform</em> thread parks, whose park and unpark cost microseconds. Virtual threads do
-     * not spin: their partner is most often queued on the same carrier, so spinning only delays it. A virtual thread
-     * yields once instead, then parks, which is cheap for it.
+     * Brief spin before a <em>platform</em> thread parks, whose park and unpark cost microseconds. A virtual thread
+     * does not spin this way: its partner is often queued on the same carrier, so spinning would only delay it. It
+     * yields once instead, then parks, which is cheap for it. (The rendezvous spin is the exception: see
+     * {@link #spinForRendezvous}.)
      */
-    private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 32 : 0;
+    private static final int PLATFORM_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 32 : 0;
+
+    /**
+     * How long a virtual thread waiting for a rendezvous spins, in {@link Thread#onSpinWait()} calls (about 2 µs
+     * here), when its partner is likely running on another carrier.
+     */
+    private static final int RENDEZVOUS_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 0;
+
+    /** The wake hint of raw virtual threads; a task keeps its own in {@link Task#wokeLast}. */
+    private static final ThreadLocal<Parking[]> RAW_WOKE_LAST = ThreadLocal.withInitial(() -> new Parking[1]);
 
     private static final VarHandle STATE;
 
@@ -55,11 +65,30 @@ final class Waiter {
     }
 
     final Thread thread;
+    /**
+     * For a rendezvous wait: set just before the waiting thread yields or parks, so that a claimer must unpark it.
+     * Set before the thread's last check of {@link #state}, read by a claimer after its claim (both volatile):
+     * either the thread sees the claim and does not park, or the claimer sees the parking and unparks, never
+     * neither (Dekker). A claimer that finds none skips the unpark: the thread is still spinning.
+     */
+    private volatile Parking parking;
+    /**
+     * True for the wait of a rendezvous (a send or receive on an unbuffered channel), whose partner is expected
+     * within a few hundred nanoseconds: it spins before parking ({@link #spinForRendezvous}), and its claimer skips
+     * the unpark while it spins. A claimer of any other wait always unparks its thread.
+     */
+    final boolean rendezvous;
     /** WAITING, a clause index (>= 0) or one of the negative outcomes; written once from WAITING. */
     volatile int state = WAITING;
 
     Waiter(Thread thread) {
+        this(thread, false);
+    }
+
+    /** A waiter of {@code thread}; see {@link #rendezvous}. */
+    Waiter(Thread thread, boolean rendezvous) {
         this.thread = thread;
+        this.rendezvous = rendezvous;
     }
 
     /** Claims this waiter for {@code outcome}; true for exactly one caller. */
@@ -67,18 +96,80 @@ final class Waiter {
         return STATE.compareAndSet(this, WAITING, outcome);
     }
 
-    /** Wakes the thread of a waiter this caller claimed. */
+    /** Wakes the thread of a waiter this caller claimed, if it has yielded or parked. */
     void wake() {
-        LockSupport.unpark(thread);
+        if (!rendezvous) {
+            LockSupport.unpark(thread);
+        } else {
+            Parking p = parking;
+            if (p != null) {
+                LockSupport.unpark(thread);
+                noteWoken(p);
+            }
+        }
     }
 
     /** Claims the waiter and wakes its thread; returns false if somebody claimed it first. */
     boolean claimAndWake(int outcome) {
         if (tryClaim(outcome)) {
-            LockSupport.unpark(thread);
+            wake();
             return true;
         }
         return false;
+    }
+
+    // ---- the rendezvous spin ------------------------------------------------------------------------------------
+    //
+    // Two virtual threads exchanging values through an unbuffered channel meet fastest when each runs on its own
+    // carrier and spins for the other: no park, no unpark, no scheduling. Spinning is wrong, though, when the
+    // partner is queued on the spinner's own carrier: it cannot run until the spinner gives up. SynchronousQueue
+    // asks the scheduler whether the carrier has queued work; a library cannot. But an unpark from a virtual thread
+    // queues the woken thread on the waker's carrier, which is how a partner usually comes to be queued behind us.
+    // So each thread remembers the parked rendezvous waiter it last woke: if, at its next rendezvous wait, that
+    // waiter has not run since, it is most likely still queued here, and the thread parks at once to let it run.
+    // Otherwise (it woke nobody, or another carrier took the one it woke) the thread spins first. Two partners on
+    // separate carriers keep finding each other spinning, so neither unparks the other.
+
+    /**
+     * One yield-and-park of a rendezvous waiter, as its waker remembers it. A separate object, not the waiter, so
+     * that the waker's memory of it does not keep the woken thread reachable (a leaked thread must stay collectable).
+     */
+    static final class Parking {
+        /** Set once the parked thread runs again after being claimed. A hint, so a plain field. */
+        boolean over;
+    }
+
+    /** Records that the calling thread has just woken the rendezvous waiter of parking {@code w}. */
+    private static void noteWoken(Parking w) {
+        if (!Thread.currentThread().isVirtual()) return;
+        Task<?> task = Task.current0();
+        if (task != null) task.wokeLast = w;
+        else RAW_WOKE_LAST.get()[0] = w;
+    }
+
+    /**
+     * For a waiter of a rendezvous: spins for a short while, unless the waiter the calling thread (the waiter's,
+     * running {@code task} or none) last woke has not run since. Forgets that waiter.
+     *
+     * @return the state reached, {@link #WAITING} if the spin ended unclaimed or was skipped
+     */
+    int spinForRendezvous(Task<?> task) {
+        if (!thread.isVirtual() || thread.isInterrupted()) return state; // platform threads spin in await
+        Parking woken;
+        if (task != null) {
+            woken = task.wokeLast;
+            task.wokeLast = null;
+        } else {
+            Parking[] hint = RAW_WOKE_LAST.get();
+            woken = hint[0];
+            hint[0] = null;
+        }
+        int s = state;
+        for (int i = woken != null && !woken.over ? 0 : RENDEZVOUS_SPINS; i > 0 && s == WAITING; i--) {
+            Thread.onSpinWait();
+            s = state;
+        }
+        return s;
     }
 
     /**
@@ -88,17 +179,26 @@ final class Waiter {
      * @return the final state, never {@link #WAITING}
      */
     int await(Object blocker, long deadline) {
+        int s = park(blocker, deadline);
+        Parking p = parking;
+        if (p != null) p.over = true; // running again: see noteWoken
+        return s;
+    }
+
+    private int park(Object blocker, long deadline) {
         Thread me = thread;
         if (me.isVirtual()) {
+            if (rendezvous) parking = new Parking();
             Thread.yield(); // lets a partner queued on this carrier complete us before we park
             int s = state;
             if (s != WAITING) return s;
         } else {
-            for (int i = SPINS; i > 0; i--) {
+            for (int i = PLATFORM_SPINS; i > 0; i--) {
                 int s = state;
                 if (s != WAITING) return s;
                 Thread.onSpinWait();
             }
+            if (rendezvous) parking = new Parking();
         }
         for (;;) {
             int s = state;

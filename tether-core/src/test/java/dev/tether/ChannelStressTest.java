@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -361,5 +362,48 @@ class ChannelStressTest {
         Ledger.Totals t = ledger.verify(true);
         assertEquals(senders * perSender, t.received(), "a cancelled receive consumed nothing");
         assertTrue(expired.get() > 0, "some receives were cancelled");
+    }
+
+    /**
+     * Ping-pong over two unbuffered channels, the rendezvous that spins before it parks and whose claimer skips the
+     * unpark of a partner still spinning. Every echo must come back in order, and a lost wake-up would hang an
+     * endpoint (caught by the bounded wait). Random pauses on both sides make the waits cross between spinning,
+     * yielding and parking; the kinds of thread cover a claimer with and without a carrier, and a task's hint and a
+     * raw thread's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"task-task", "virtual-virtual", "platform-virtual", "virtual-platform"})
+    void pingPongAcrossThreadKindsEchoesEveryValueInOrder(String kinds) throws Throwable {
+        int rounds = 30_000;
+        Channel<Integer> ping = Channel.unbuffered(), pong = Channel.unbuffered();
+        Callable<Integer> pinger = () -> {
+            for (int i = 0; i < rounds; i++) {
+                ping.send(i);
+                int echo = pong.receive();
+                if (echo != i + 1) throw new AssertionError("round " + i + ": echo " + echo);
+                if ((i & 15) == 0) sometimesSlow();
+            }
+            return rounds;
+        };
+        Callable<Integer> ponger = () -> {
+            for (int i = 0; i < rounds; i++) {
+                pong.send(ping.receive() + 1);
+                if ((i & 7) == 0) sometimesSlow();
+            }
+            return rounds;
+        };
+        String[] k = kinds.split("-");
+        if (k[0].equals("task")) {
+            try (TaskScope scope = TaskScope.open()) {
+                Task<Integer> a = scope.go(pinger), b = scope.go(ponger);
+                assertEquals(rounds, a.join(Duration.ofSeconds(20)));
+                assertEquals(rounds, b.join(Duration.ofSeconds(20)));
+            }
+        } else {
+            var a = k[0].equals("platform") ? TestSupport.forkPlatform(pinger) : TestSupport.fork(pinger);
+            var b = k[1].equals("platform") ? TestSupport.forkPlatform(ponger) : TestSupport.fork(ponger);
+            assertEquals(rounds, a.get());
+            assertEquals(rounds, b.get());
+        }
     }
 }
