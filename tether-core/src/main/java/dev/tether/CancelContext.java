@@ -36,7 +36,8 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
 
     // Guarded by this context's monitor.
     private CancelContext firstChild;
-    private Waiter.Queue listeners;
+    /** Head of the wait queue of operations woken when this context is done (see {@link Waiter.Node#append}). */
+    private Waiter.Node listeners;
     private ScheduledFuture<?> timer;
     // Guarded by source's monitor.
     private CancelContext prevSibling, nextSibling;
@@ -145,16 +146,14 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     final boolean addListener(Waiter.Node n) {
         synchronized (this) {
             if (err != null) return false;
-            Waiter.Queue q = listeners;
-            if (q == null) listeners = q = new Waiter.Queue();
-            q.add(n);
+            listeners = Waiter.Node.append(listeners, n);
             return true;
         }
     }
 
     final void removeListener(Waiter.Node n) {
         synchronized (this) {
-            if (listeners != null) listeners.remove(n);
+            listeners = Waiter.Node.unlink(listeners, n);
         }
     }
 
@@ -225,7 +224,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
             if (err != null) return this;
             cause = c;
             err = e;
-            waiting = listeners == null ? null : listeners.drain();
+            waiting = Waiter.Node.detachAll(listeners);
             listeners = null;
             kids = firstChild;
             firstChild = null;
@@ -233,11 +232,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
             timer = null;
         }
         if (t != null) t.cancel(false);
-        for (Waiter.Node n = waiting; n != null; ) {
-            Waiter.Node next = n.next;
-            n.waiter.claimAndWake(n.index);
-            n = next;
-        }
+        Waiter.Node.wakeAll(waiting);
         onCancel();
         return kids;
     }

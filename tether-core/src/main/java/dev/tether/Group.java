@@ -69,8 +69,7 @@ public final class Group implements AutoCloseable {
     private Throwable first;
     private long firstTask;
     private List<Throwable> later;
-    private final Waiter.Queue slotWaiters = new Waiter.Queue();
-    private final Waiter.Queue joinWaiters = new Waiter.Queue();
+    private Waiter.Node slotWaiters, joinWaiters; // wait queue heads, see Waiter.Node#append
 
     private Group(Context parent, String name) {
         this.scope = new TaskScope(TaskInfo.Owner.Kind.GROUP, parent, name, this::taskExited);
@@ -181,14 +180,14 @@ public final class Group implements AutoCloseable {
             joining = true;
             if (live > 0) {
                 node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                joinWaiters.add(node);
+                joinWaiters = Waiter.Node.append(joinWaiters, node);
             }
         }
         if (node != null) {
             int s = Blocking.await(node.waiter, WaitReason.GROUP_WAIT, id(), this, 0L, null);
             if (s != 0) {
                 synchronized (this) {
-                    joinWaiters.remove(node);
+                    joinWaiters = Waiter.Node.unlink(joinWaiters, node);
                 }
                 throw Blocking.abandoned(s);
             }
@@ -262,7 +261,7 @@ public final class Group implements AutoCloseable {
                 return null;
             } else {
                 node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                slotWaiters.add(node);
+                slotWaiters = Waiter.Node.append(slotWaiters, node);
             }
         }
         if (node != null) awaitSlot(node);
@@ -299,7 +298,7 @@ public final class Group implements AutoCloseable {
         int s = Blocking.await(w, WaitReason.GROUP_SLOT, id(), this, 0L, null);
         context.removeListener(doneNode);
         synchronized (this) {
-            slotWaiters.remove(node);
+            slotWaiters = Waiter.Node.unlink(slotWaiters, node);
             if (s == GROUP_DONE) {
                 live++;
                 admitted++;
@@ -340,19 +339,19 @@ public final class Group implements AutoCloseable {
         Waiter.Node handOff = null;
         Waiter.Node joiners = null;
         synchronized (this) {
-            for (Waiter.Node n; (n = slotWaiters.poll()) != null; ) {
+            for (Waiter.Node n; (n = slotWaiters) != null; ) {
+                slotWaiters = Waiter.Node.unlink(n, n);
                 if (n.waiter.tryClaim(n.index)) {
                     handOff = n;
                     break;
                 }
             }
-            if (handOff == null && --live == 0) joiners = joinWaiters.drain();
+            if (handOff == null && --live == 0) {
+                joiners = Waiter.Node.detachAll(joinWaiters);
+                joinWaiters = null;
+            }
         }
         if (handOff != null) handOff.waiter.wake();
-        for (Waiter.Node n = joiners; n != null; ) {
-            Waiter.Node next = n.next;
-            n.waiter.claimAndWake(n.index);
-            n = next;
-        }
+        Waiter.Node.wakeAll(joiners);
     }
 }

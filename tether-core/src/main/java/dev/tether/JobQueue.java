@@ -39,8 +39,7 @@ final class JobQueue {
     private volatile boolean closed;
     /** Workers claimed with LOOK that have not yet come back for the lock. */
     private int looking;
-    private final Waiter.Queue submitters = new Waiter.Queue();
-    private final Waiter.Queue idle = new Waiter.Queue();
+    private Waiter.Node submitters, idle; // wait queue heads, see Waiter.Node#append
     private final long poolId;
 
     /** A waiter with no thread: waking it does nothing ({@code LockSupport.unpark(null)}). */
@@ -67,7 +66,7 @@ final class JobQueue {
             woken = offerLocked(job);
             if (woken == null) {
                 node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, job);
-                submitters.add(node);
+                submitters = Waiter.Node.append(submitters, node);
             } else {
                 node = null;
             }
@@ -82,7 +81,7 @@ final class JobQueue {
         if (s == 0) return node.item != CLOSED;
         lock.lock();
         try {
-            submitters.remove(node);
+            submitters = Waiter.Node.unlink(submitters, node);
         } finally {
             lock.unlock();
         }
@@ -117,7 +116,8 @@ final class JobQueue {
     private Waiter offerLocked(Task.Body job) {
         Object[] buf = buffer;
         if (buf == null) { // hand-off: only to an idle worker
-            for (Waiter.Node w; (w = idle.poll()) != null; ) {
+            for (Waiter.Node w; (w = idle) != null; ) {
+                idle = Waiter.Node.unlink(w, w);
                 w.item = job;
                 if (w.waiter.tryClaim(w.index)) return w.waiter;
             }
@@ -162,7 +162,7 @@ final class JobQueue {
                     return null;
                 } else {
                     node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                    idle.add(node);
+                    idle = Waiter.Node.append(idle, node);
                 }
             } finally {
                 lock.unlock();
@@ -177,7 +177,7 @@ final class JobQueue {
             if (s != 0) {
                 lock.lock();
                 try {
-                    idle.remove(node);
+                    idle = Waiter.Node.unlink(idle, node);
                 } finally {
                     lock.unlock();
                 }
@@ -200,7 +200,8 @@ final class JobQueue {
             return v;
         }
         if (buf == null) {
-            for (Waiter.Node s; (s = submitters.poll()) != null; ) {
+            for (Waiter.Node s; (s = submitters) != null; ) {
+                submitters = Waiter.Node.unlink(s, s);
                 Object job = s.item;
                 if (s.waiter.tryClaim(s.index)) {
                     s.waiter.wake(); // under the lock, but rare: only a hand-off pool's submitters wait this way
@@ -215,7 +216,8 @@ final class JobQueue {
     private Waiter refillLocked() {
         Object[] buf = buffer;
         if (buf == null) return null;
-        for (Waiter.Node s; (s = submitters.poll()) != null; ) {
+        for (Waiter.Node s; (s = submitters) != null; ) {
+            submitters = Waiter.Node.unlink(s, s);
             Object job = s.item;
             if (s.waiter.tryClaim(s.index)) {
                 int tail = head + count;
@@ -234,7 +236,8 @@ final class JobQueue {
 
     /** Claims the first live idle worker with {@code item} and returns its waiter, or null if none. Lock held. */
     private Waiter claimIdleLocked(Object item) {
-        for (Waiter.Node w; (w = idle.poll()) != null; ) {
+        for (Waiter.Node w; (w = idle) != null; ) {
+            idle = Waiter.Node.unlink(w, w);
             w.item = item;
             if (w.waiter.tryClaim(w.index)) {
                 if (item == LOOK) looking++;
@@ -251,8 +254,9 @@ final class JobQueue {
         try {
             if (closed) return;
             closed = true;
-            ws = idle.drain();
-            ss = submitters.drain();
+            ws = Waiter.Node.detachAll(idle);
+            ss = Waiter.Node.detachAll(submitters);
+            idle = submitters = null;
         } finally {
             lock.unlock();
         }

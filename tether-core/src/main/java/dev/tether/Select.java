@@ -232,7 +232,7 @@ public final class Select {
     }
 
     private static void unlockAll(Channel<?>[] chans) {
-        for (int i = chans.length - 1; i >= 0; i--) chans[i].lock.unlock();
+        for (int i = chans.length - 1; i >= 0; i--) chans[i].unlock();
     }
 
     private static int[] permutation(int n) {

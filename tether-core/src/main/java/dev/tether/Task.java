@@ -75,7 +75,7 @@ public final class Task<T> {
      */
     boolean failureCancelled;
     /** Threads in join(); guarded by this. */
-    private Waiter.Queue joiners;
+    private Waiter.Node joiners;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
 
@@ -248,14 +248,10 @@ public final class Task<T> {
             Waiter.Node waiting;
             synchronized (this) {
                 finished = true;
-                waiting = joiners == null ? null : joiners.drain();
+                waiting = Waiter.Node.detachAll(joiners);
                 joiners = null;
             }
-            for (Waiter.Node n = waiting; n != null; ) {
-                Waiter.Node next = n.next;
-                n.waiter.claimAndWake(n.index);
-                n = next;
-            }
+            Waiter.Node.wakeAll(waiting);
             if (owner != null) owner.exit();
         }
     }
@@ -367,13 +363,12 @@ public final class Task<T> {
         Waiter.Node node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
         synchronized (this) {
             if (finished) return true;
-            if (joiners == null) joiners = new Waiter.Queue();
-            joiners.add(node);
+            joiners = Waiter.Node.append(joiners, node);
         }
         int s = Blocking.await(node.waiter, WaitReason.TASK_JOIN, record.id, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
-            if (joiners != null) joiners.remove(node);
+            joiners = Waiter.Node.unlink(joiners, node);
         }
         if (s == Waiter.TIMED_OUT) return false;
         throw Blocking.abandoned(s);

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
 public final class WaitGroup {
     // Guarded by this.
     private int count;
-    private final Waiter.Queue waiters = new Waiter.Queue();
+    private Waiter.Node waiters; // wait queue head, see Waiter.Node#append
 
     /** A WaitGroup with a counter of zero. */
     public WaitGroup() {
@@ -58,14 +58,11 @@ public final class WaitGroup {
                 throw new IllegalStateException("WaitGroup counter would overflow (" + count + " + " + delta + ")");
             }
             count = (int) next;
-            if (count != 0 || waiters.isEmpty()) return;
-            released = waiters.drain();
+            if (count != 0 || waiters == null) return;
+            released = Waiter.Node.detachAll(waiters);
+            waiters = null;
         }
-        for (Waiter.Node n = released; n != null; ) {
-            Waiter.Node next = n.next;
-            n.waiter.claimAndWake(n.index);
-            n = next;
-        }
+        Waiter.Node.wakeAll(released);
     }
 
     /**
@@ -116,12 +113,12 @@ public final class WaitGroup {
         synchronized (this) {
             if (count == 0) return true;
             node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-            waiters.add(node);
+            waiters = Waiter.Node.append(waiters, node);
         }
         int s = Blocking.await(node.waiter, WaitReason.WAIT_GROUP, 0, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
-            waiters.remove(node);
+            waiters = Waiter.Node.unlink(waiters, node);
         }
         if (s == Waiter.TIMED_OUT) return false;
         throw Blocking.abandoned(s);
@@ -129,6 +126,6 @@ public final class WaitGroup {
 
     @Override
     public synchronized String toString() {
-        return "WaitGroup[count=" + count + ", waiting=" + (waiters.isEmpty() ? "none" : "some") + "]";
+        return "WaitGroup[count=" + count + ", waiting=" + (waiters == null ? "none" : "some") + "]";
     }
 }

@@ -238,8 +238,9 @@ final class Waiter {
         final int index;
         /** Send node: the value offered. Receive node: the value handed over, or CLOSED. */
         Object item;
+        /** Links in a wait queue; guarded by the queue owner's lock. See {@link #append}. */
         Node prev, next;
-        /** True while linked in its queue; guarded by the queue's lock. */
+        /** True while linked in a wait queue; guarded by the queue owner's lock. */
         boolean queued;
 
         Node(Waiter waiter, int index, Object item) {
@@ -258,55 +259,66 @@ final class Waiter {
          * so writing their items races with nothing.
          */
         static void wakeClosed(Node chain) {
-            for (Node n = chain; n != null; ) {
-                Node next = n.next;
-                n.item = CLOSED;
-                n.waiter.claimAndWake(n.index);
-                n = next;
-            }
-        }
-    }
-
-    /** A FIFO of nodes with O(1) removal of any node; not thread-safe, the owner's lock guards it. */
-    static final class Queue {
-        private Node head, tail;
-
-        boolean isEmpty() {
-            return head == null;
+            for (Node n = chain; n != null; n = n.next) n.item = CLOSED;
+            wakeAll(chain);
         }
 
-        void add(Node n) {
-            n.prev = tail;
-            n.next = null;
-            if (tail == null) head = n;
-            else tail.next = n;
-            tail = n;
+        /** Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll}. */
+        static void wakeAll(Node chain) {
+            for (Node n = chain; n != null; n = n.next) n.waiter.claimAndWake(n.index);
+        }
+
+        // ---- wait queues ----------------------------------------------------------------------------------------
+        //
+        // A wait queue is a FIFO of nodes kept as a circular doubly-linked list and held by its owner as one field,
+        // its head (null when empty; head.prev is the tail). Holding it in a field rather than in a queue object
+        // saves an object per queue and, for a channel, keeps the heads in the cache line of the lock that guards
+        // them. Not thread-safe: the owner's lock guards every operation. Each returns the queue's new head.
+
+        /** Appends {@code n} to the queue headed by {@code head}; returns the new head. */
+        static Node append(Node head, Node n) {
             n.queued = true;
+            if (head == null) {
+                n.prev = n.next = n;
+                return n;
+            }
+            Node tail = head.prev;
+            n.prev = tail;
+            n.next = head;
+            tail.next = n;
+            head.prev = n;
+            return head;
         }
 
-        Node poll() {
-            Node n = head;
-            if (n != null) remove(n);
-            return n;
-        }
-
-        void remove(Node n) {
-            if (!n.queued) return;
-            Node p = n.prev, x = n.next;
-            if (p == null) head = x;
-            else p.next = x;
-            if (x == null) tail = p;
-            else x.prev = p;
-            n.prev = n.next = null;
+        /** Removes {@code n} from the queue headed by {@code head} if it is still linked there; returns the new head. */
+        static Node unlink(Node head, Node n) {
+            if (!n.queued) return head;
             n.queued = false;
+            Node next = n.next;
+            if (next == n) {
+                head = null;
+            } else {
+                Node prev = n.prev;
+                prev.next = next;
+                next.prev = prev;
+                if (head == n) head = next;
+            }
+            n.prev = n.next = null;
+            return head;
         }
 
-        /** Removes and returns all nodes as a chain linked through {@code next}. */
-        Node drain() {
-            Node h = head;
-            for (Node n = h; n != null; n = n.next) n.queued = false;
-            head = tail = null;
-            return h;
+        /**
+         * Unlinks every node of the queue headed by {@code head} and returns them, in order, as a chain linked
+         * through {@code next} and ending in null, for the caller to complete outside the lock.
+         */
+        static Node detachAll(Node head) {
+            if (head == null) return null;
+            head.prev.next = null;
+            for (Node n = head; n != null; n = n.next) {
+                n.queued = false;
+                n.prev = null;
+            }
+            return head;
         }
     }
 }

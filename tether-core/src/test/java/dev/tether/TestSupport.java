@@ -139,19 +139,19 @@ public final class TestSupport {
 
     /** True if neither wait queue of {@code ch} holds a node, live or dead. */
     static boolean queuesEmpty(Channel<?> ch) {
-        ch.lock.lock();
+        ch.lock();
         try {
-            return queue(ch, "senders").isEmpty() && queue(ch, "receivers").isEmpty();
+            Object core = read(Channel.class, ch, "core");
+            return read(core.getClass(), core, "senders") == null && read(core.getClass(), core, "receivers") == null;
         } finally {
-            ch.lock.unlock();
+            ch.unlock();
         }
     }
 
     /** True if {@code ctx} holds a done-listener node. */
     static boolean hasListeners(CancelContext ctx) {
         synchronized (ctx) {
-            Waiter.Queue q = (Waiter.Queue) read(CancelContext.class, ctx, "listeners");
-            return q != null && !q.isEmpty();
+            return read(CancelContext.class, ctx, "listeners") != null;
         }
     }
 
@@ -160,10 +160,6 @@ public final class TestSupport {
         synchronized (ctx) {
             return read(CancelContext.class, ctx, "firstChild") != null;
         }
-    }
-
-    private static Waiter.Queue queue(Channel<?> ch, String field) {
-        return (Waiter.Queue) read(Channel.class, ch, field);
     }
 
     private static Object read(Class<?> type, Object target, String field) {
