@@ -4,7 +4,6 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 
 /**
  * A typed conduit between tasks: Go's {@code chan T}.
@@ -300,38 +299,21 @@ public final class Channel<T> implements Iterable<T> {
                 if (c.tryLock()) return;
             }
         }
-        c.acquire(1);
+        c.lock();
     }
 
     void unlock() {
-        core.release(1);
+        core.unlock();
     }
 
     /**
-     * The channel's lock (not reentrant) and the state it guards, in one object, so that a handoff between two
-     * carriers moves as few cache lines as possible: the lock word, the buffer's indices and the heads of the two
-     * wait queues. Measured against a {@code ReentrantLock} with separate queue objects, this made a rendezvous
-     * about 15% faster.
+     * The channel's lock and the state it guards: the buffer's indices and the heads of the two wait queues. Against
+     * a {@code ReentrantLock} with separate queue objects, this made a rendezvous about 15% faster.
      */
-    private static final class Core extends AbstractQueuedSynchronizer {
+    private static final class Core extends StateLock {
         int head, count;
         /** The heads of the wait queues of blocked senders and receivers (see {@link Waiter.Node#append}). */
         Waiter.Node senders, receivers;
-
-        boolean tryLock() {
-            return compareAndSetState(0, 1);
-        }
-
-        @Override
-        protected boolean tryAcquire(int ignored) {
-            return compareAndSetState(0, 1);
-        }
-
-        @Override
-        protected boolean tryRelease(int ignored) {
-            setState(0);
-            return true;
-        }
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.tether;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The job queue of a {@link WorkerPool}: a bounded FIFO that submitters wait on while it is full and workers while
@@ -10,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * it was not accepted) but not its wake-up policy.
  *
  * <h2>Implementation notes</h2>
- * A lock guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
+ * The queue's lock (it is a {@link StateLock}) guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
  * submitters with their jobs, and idle workers. A channel hands each value to a waiting receiver and wakes it, so a
  * fast submitter facing idle workers pays one wake-up per job — from a platform thread, an external submission to
  * the virtual-thread scheduler each time. A pool needs no hand-off: a job that fits goes into the buffer, and an
@@ -27,13 +26,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * closed queue. A blocked submitter whose job a worker moved into the buffer (or took) is claimed, so its submit
  * returns; one that gives up first unlinks its node, its job not accepted.
  */
-final class JobQueue {
+final class JobQueue extends StateLock {
     /** Worker node item: woken to look at the buffer. */
     private static final Object LOOK = new Object();
     /** Node item: woken because the queue closed. */
     private static final Object CLOSED = Waiter.Node.CLOSED;
 
-    private final ReentrantLock lock = new ReentrantLock();
     private final Object[] buffer;
     private int head, count;
     private volatile boolean closed;
@@ -60,7 +58,7 @@ final class JobQueue {
     boolean put(Task.Body job) throws InterruptedException {
         Waiter.Node node;
         Waiter woken;
-        lock.lock();
+        lock();
         try {
             if (closed) return false;
             woken = offerLocked(job);
@@ -71,7 +69,7 @@ final class JobQueue {
                 node = null;
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (node == null) {
             woken.wake();
@@ -79,11 +77,11 @@ final class JobQueue {
         }
         int s = Blocking.await(node.waiter, WaitReason.POOL_SUBMIT, poolId, this, 0L, null);
         if (s == 0) return node.item != CLOSED;
-        lock.lock();
+        lock();
         try {
             submitters = Waiter.Node.unlink(submitters, node);
         } finally {
-            lock.unlock();
+            unlock();
         }
         throw Blocking.abandoned(s);
     }
@@ -95,13 +93,13 @@ final class JobQueue {
      */
     boolean offer(Task.Body job) {
         Waiter woken;
-        lock.lock();
+        lock();
         try {
             if (closed) return false;
             woken = offerLocked(job);
             if (woken == null) return false;
         } finally {
-            lock.unlock();
+            unlock();
         }
         woken.wake();
         return true;
@@ -147,7 +145,7 @@ final class JobQueue {
             // A worker woken to look whose context ended meanwhile takes nothing more (a pool's rule), but passes
             // the wake-up on, so that the jobs it was woken for are not left behind idle workers.
             boolean done = wasLooking && Context.current().isDone();
-            lock.lock();
+            lock();
             try {
                 if (wasLooking) looking--;
                 job = done ? null : pollLocked();
@@ -165,7 +163,7 @@ final class JobQueue {
                     idle = Waiter.Node.append(idle, node);
                 }
             } finally {
-                lock.unlock();
+                unlock();
             }
             if (node == null) {
                 if (wakeSubmitter != null) wakeSubmitter.wake();
@@ -175,11 +173,11 @@ final class JobQueue {
             }
             int s = Blocking.await(node.waiter, WaitReason.POOL_IDLE, poolId, this, 0L, null);
             if (s != 0) {
-                lock.lock();
+                lock();
                 try {
                     idle = Waiter.Node.unlink(idle, node);
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
                 throw Blocking.abandoned(s);
             }
@@ -249,31 +247,34 @@ final class JobQueue {
 
     /** Closes the queue: blocked submitters fail, idle workers wake and find it closed. Idempotent. */
     void close() {
-        Waiter.Node ws, ss;
-        lock.lock();
-        try {
-            if (closed) return;
-            closed = true;
-            ws = Waiter.Node.detachAll(idle);
-            ss = Waiter.Node.detachAll(submitters);
-            idle = submitters = null;
-        } finally {
-            lock.unlock();
-        }
-        Waiter.Node.wakeClosed(ws);
-        Waiter.Node.wakeClosed(ss);
+        close(false);
     }
 
     /** Closes the queue and takes out every queued job as one step: no worker takes one in between. */
     List<Task.Body> closeAndDrain() {
-        List<Task.Body> out = new ArrayList<>();
-        lock.lock();
+        return close(true);
+    }
+
+    private List<Task.Body> close(boolean drain) {
+        List<Task.Body> out = drain ? new ArrayList<>() : null;
+        Waiter.Node ws = null, ss = null;
+        lock();
         try {
-            close(); // reentrant: blocked submitters fail with their jobs not accepted
-            for (Object job; (job = pollLocked()) != null; ) out.add((Task.Body) job);
+            if (!closed) {
+                closed = true;
+                ws = Waiter.Node.detachAll(idle);
+                ss = Waiter.Node.detachAll(submitters);
+                idle = submitters = null;
+            }
+            if (drain) {
+                for (Object job; (job = pollLocked()) != null; ) out.add((Task.Body) job);
+            }
         } finally {
-            lock.unlock();
+            unlock();
         }
+        // Blocked submitters fail with their jobs not accepted; idle workers find the queue closed.
+        Waiter.Node.wakeClosed(ws);
+        Waiter.Node.wakeClosed(ss);
         return out;
     }
 
@@ -284,11 +285,11 @@ final class JobQueue {
 
     /** Jobs queued now. */
     int size() {
-        lock.lock();
+        lock();
         try {
             return count;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 }
