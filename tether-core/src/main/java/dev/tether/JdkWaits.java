@@ -80,6 +80,9 @@ public final class JdkWaits {
                     return "barrier await";
                 case "java.util.concurrent.Semaphore":
                     return "semaphore acquire";
+                case "dev.tether.StateLock": // a channel's or pool queue's own lock, held for a few instructions
+                    if (m.equals("lock")) return "lock";
+                    continue;
                 case "java.util.concurrent.FutureTask", "java.util.concurrent.CompletableFuture",
                      "java.util.concurrent.ForkJoinTask":
                     return "future get";

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.Channel;
 import dev.tether.Context;
+import dev.tether.JdkWaits;
 import dev.tether.Select;
 import dev.tether.Task;
 import dev.tether.TaskInfo;
@@ -245,6 +246,19 @@ class TaskRegistryTest {
             assertEquals("queue take", queue[0].refinedWaitReason(queue[0].stackTrace()));
             assertEquals("latch await", latch.refinedWaitReason(latch.stackTrace()));
         }
+    }
+
+    /** A thread queued on a channel's own lock waits on a lock, not on an unnamed park. */
+    @Test
+    void aThreadQueuedOnAChannelsLockWaitsOnALock() {
+        StackTraceElement[] stack = {
+                new StackTraceElement("jdk.internal.misc.Unsafe", "park", null, -2),
+                new StackTraceElement("java.util.concurrent.locks.LockSupport", "park", null, 221),
+                new StackTraceElement("java.util.concurrent.locks.AbstractQueuedSynchronizer", "acquire", null, 790),
+                new StackTraceElement("dev.tether.StateLock", "lock", null, 21),
+                new StackTraceElement("dev.tether.Channel", "lock", null, 300),
+                new StackTraceElement("dev.tether.Channel", "send", null, 131)};
+        assertEquals("lock", JdkWaits.fromStack(stack));
     }
 
     @Test
