@@ -55,8 +55,7 @@ public final class Channel<T> implements Iterable<T> {
     private static final AtomicLong IDS = new AtomicLong();
 
     final long id;
-    private final Core core = new Core();
-    private final Object[] buffer;
+    private final Core core;
     private volatile boolean closed;
     /** How blocked sends and receives show in dumps, and the id they wait on; a pool's queue names itself. */
     private final WaitReason sendReason, receiveReason;
@@ -72,7 +71,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     Channel(int capacity, WaitReason sendReason, WaitReason receiveReason, long on) {
         this.id = IDS.incrementAndGet();
-        this.buffer = capacity == 0 ? null : new Object[capacity];
+        this.core = new Core(capacity);
         this.sendReason = sendReason;
         this.receiveReason = receiveReason;
         this.waitOn = on == 0 ? id : on;
@@ -96,7 +95,7 @@ public final class Channel<T> implements Iterable<T> {
 
     /** The capacity given at creation; 0 for unbuffered. */
     public int capacity() {
-        return buffer == null ? 0 : buffer.length;
+        return core.capacity();
     }
 
     /** The number of values in the buffer now (Go's {@code len(ch)}). */
@@ -130,7 +129,7 @@ public final class Channel<T> implements Iterable<T> {
         lock();
         try {
             if (offerLocked(value)) return;
-            node = new Waiter.Node(new Waiter(Thread.currentThread(), buffer == null), 0, value);
+            node = new Waiter.Node(new Waiter(Thread.currentThread(), core.buffer == null), 0, value);
             enqueueSenderLocked(node);
         } finally {
             unlock();
@@ -157,7 +156,7 @@ public final class Channel<T> implements Iterable<T> {
         try {
             Object v = pollLocked();
             if (v != null) return valueOrThrow(v);
-            node = new Waiter.Node(new Waiter(Thread.currentThread(), buffer == null), 0, null);
+            node = new Waiter.Node(new Waiter(Thread.currentThread(), core.buffer == null), 0, null);
             enqueueReceiverLocked(node);
         } finally {
             unlock();
@@ -293,7 +292,7 @@ public final class Channel<T> implements Iterable<T> {
     void lock() {
         Core c = core;
         if (c.tryLock()) return;
-        if (buffer == null) {
+        if (c.buffer == null) {
             for (int i = LOCK_SPINS; i > 0; i--) {
                 Thread.onSpinWait();
                 if (c.tryLock()) return;
@@ -307,13 +306,16 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     /**
-     * The channel's lock and the state it guards: the buffer's indices and the heads of the two wait queues. Against
-     * a {@code ReentrantLock} with separate queue objects, this made a rendezvous about 15% faster.
+     * The channel's lock and the state it guards: the buffer and the heads of the two wait queues. Against a
+     * {@code ReentrantLock} with separate queue objects, this made a rendezvous about 15% faster.
      */
-    private static final class Core extends StateLock {
-        int head, count;
+    private static final class Core extends LockedRing {
         /** The heads of the wait queues of blocked senders and receivers (see {@link Waiter.Node#append}). */
         Waiter.Node senders, receivers;
+
+        Core(int capacity) {
+            super(capacity);
+        }
     }
 
     /**
@@ -331,14 +333,9 @@ public final class Channel<T> implements Iterable<T> {
             if (r.waiter.claimAndWake(r.index)) return true;
             r.item = null; // dead node: its waiter was claimed elsewhere
         }
-        Object[] buf = buffer;
-        if (buf != null && c.count < buf.length) {
-            int tail = c.head + c.count;
-            buf[tail < buf.length ? tail : tail - buf.length] = v;
-            c.count++;
-            return true;
-        }
-        return false;
+        if (!c.hasRoom()) return false;
+        c.push(v);
+        return true;
     }
 
     /**
@@ -347,24 +344,15 @@ public final class Channel<T> implements Iterable<T> {
      * @return the value; {@link Waiter.Node#CLOSED} if closed and drained; null if a receive would have to wait
      */
     Object pollLocked() {
-        Object[] buf = buffer;
         Core c = core;
-        int count = c.count;
-        if (count > 0) {
-            int head = c.head;
-            Object v = buf[head];
-            buf[head] = null;
-            head = head + 1 == buf.length ? 0 : head + 1;
-            c.head = head;
-            c.count = --count;
+        Object v = c.pop();
+        if (v != null) {
             // The buffer has room now: move the first live blocked sender's value in (FIFO across both).
             for (Waiter.Node s; (s = c.senders) != null; ) {
                 c.senders = Waiter.Node.unlink(s, s);
                 Object sv = s.item;
                 if (s.waiter.claimAndWake(s.index)) {
-                    int tail = head + count;
-                    buf[tail < buf.length ? tail : tail - buf.length] = sv;
-                    c.count = count + 1;
+                    c.push(sv);
                     break;
                 }
             }

@@ -9,7 +9,7 @@ import java.util.List;
  * it was not accepted) but not its wake-up policy.
  *
  * <h2>Implementation notes</h2>
- * The queue's lock (it is a {@link StateLock}) guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
+ * The queue's lock (it is a {@link LockedRing}) guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
  * submitters with their jobs, and idle workers. A channel hands each value to a waiting receiver and wakes it, so a
  * fast submitter facing idle workers pays one wake-up per job — from a platform thread, an external submission to
  * the virtual-thread scheduler each time. A pool needs no hand-off: a job that fits goes into the buffer, and an
@@ -26,14 +26,12 @@ import java.util.List;
  * closed queue. A blocked submitter whose job a worker moved into the buffer (or took) is claimed, so its submit
  * returns; one that gives up first unlinks its node, its job not accepted.
  */
-final class JobQueue extends StateLock {
+final class JobQueue extends LockedRing {
     /** Worker node item: woken to look at the buffer. */
     private static final Object LOOK = new Object();
     /** Node item: woken because the queue closed. */
     private static final Object CLOSED = Waiter.Node.CLOSED;
 
-    private final Object[] buffer;
-    private int head, count;
     private volatile boolean closed;
     /** Workers claimed with LOOK that have not yet come back for the lock. */
     private int looking;
@@ -44,7 +42,7 @@ final class JobQueue extends StateLock {
     private static final Waiter NOBODY = new Waiter(null);
 
     JobQueue(int capacity, long poolId) {
-        this.buffer = capacity == 0 ? null : new Object[capacity];
+        super(capacity);
         this.poolId = poolId;
     }
 
@@ -77,12 +75,7 @@ final class JobQueue extends StateLock {
         }
         int s = Blocking.await(node.waiter, WaitReason.POOL_SUBMIT, poolId, this, 0L, null);
         if (s == 0) return node.item != CLOSED;
-        lock();
-        try {
-            submitters = Waiter.Node.unlink(submitters, node);
-        } finally {
-            unlock();
-        }
+        unlink(node, true);
         throw Blocking.abandoned(s);
     }
 
@@ -112,8 +105,7 @@ final class JobQueue extends StateLock {
      *         if none)
      */
     private Waiter offerLocked(Task.Body job) {
-        Object[] buf = buffer;
-        if (buf == null) { // hand-off: only to an idle worker
+        if (buffer == null) { // hand-off: only to an idle worker
             for (Waiter.Node w; (w = idle) != null; ) {
                 idle = Waiter.Node.unlink(w, w);
                 w.item = job;
@@ -121,10 +113,8 @@ final class JobQueue extends StateLock {
             }
             return null;
         }
-        if (count == buf.length) return null;
-        int tail = head + count;
-        buf[tail < buf.length ? tail : tail - buf.length] = job;
-        count++;
+        if (!hasRoom()) return null;
+        push(job);
         Waiter w = passOnLocked();
         return w == null ? NOBODY : w;
     }
@@ -173,12 +163,7 @@ final class JobQueue extends StateLock {
             }
             int s = Blocking.await(node.waiter, WaitReason.POOL_IDLE, poolId, this, 0L, null);
             if (s != 0) {
-                lock();
-                try {
-                    idle = Waiter.Node.unlink(idle, node);
-                } finally {
-                    unlock();
-                }
+                unlink(node, false);
                 throw Blocking.abandoned(s);
             }
             Object item = node.item;
@@ -189,15 +174,9 @@ final class JobQueue extends StateLock {
 
     /** Takes a buffered job, or (capacity 0) a waiting submitter's; null if none. Lock held. */
     private Object pollLocked() {
-        Object[] buf = buffer;
-        if (count > 0) {
-            Object v = buf[head];
-            buf[head] = null;
-            head = head + 1 == buf.length ? 0 : head + 1;
-            count--;
-            return v;
-        }
-        if (buf == null) {
+        Object v = pop();
+        if (v != null) return v;
+        if (buffer == null) {
             for (Waiter.Node s; (s = submitters) != null; ) {
                 submitters = Waiter.Node.unlink(s, s);
                 Object job = s.item;
@@ -212,15 +191,12 @@ final class JobQueue extends StateLock {
 
     /** The buffer has room: moves the first live blocked submitter's job in. Returns its waiter to wake. */
     private Waiter refillLocked() {
-        Object[] buf = buffer;
-        if (buf == null) return null;
+        if (buffer == null) return null;
         for (Waiter.Node s; (s = submitters) != null; ) {
             submitters = Waiter.Node.unlink(s, s);
             Object job = s.item;
             if (s.waiter.tryClaim(s.index)) {
-                int tail = head + count;
-                buf[tail < buf.length ? tail : tail - buf.length] = job;
-                count++;
+                push(job);
                 return s.waiter;
             }
         }
@@ -243,6 +219,17 @@ final class JobQueue extends StateLock {
             }
         }
         return null;
+    }
+
+    /** Unlinks the node of a submitter or idle worker that gave up, if it is still queued. */
+    private void unlink(Waiter.Node node, boolean submitter) {
+        lock();
+        try {
+            if (submitter) submitters = Waiter.Node.unlink(submitters, node);
+            else idle = Waiter.Node.unlink(idle, node);
+        } finally {
+            unlock();
+        }
     }
 
     /** Closes the queue: blocked submitters fail, idle workers wake and find it closed. Idempotent. */
