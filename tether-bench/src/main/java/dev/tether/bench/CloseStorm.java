@@ -6,27 +6,51 @@ import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 import dev.tether.TaskScope;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.SynchronousQueue;
+
 /**
- * Time to close a scope whose N tasks (default 200,000) are all blocked in {@code receive()} on their own channels:
- * the cancellation of every task, its wake-up, its {@code CancelledException} and its end.
+ * Time to cancel N blocked tasks at once and wait for all of them to end: a server shutting down.
  *
- * <p>Usage: {@code java -cp tether-bench/target/benchmarks.jar dev.tether.bench.CloseStorm [N [warm-up rounds]]}
- * (default 200000 0); every round is printed. Add
- * {@code -XX:StartFlightRecording=filename=close.jfr,settings=profile} and look at {@code jfr summary close.jfr}
- * ({@code jdk.Deoptimization}) to see where the time goes; docs/benchmarks.md, finding 5.
+ * <ul>
+ *   <li>{@code tether}: closing a scope whose N tasks are all blocked in {@code receive()} on their own channels —
+ *       the cancellation of every task, its wake-up, its {@code CancelledException} and its end.
+ *   <li>{@code raw}: the least the JDK does for the same: N raw virtual threads blocked in
+ *       {@code SynchronousQueue.take()}, each interrupted, returning quietly, and joined.
+ * </ul>
+ *
+ * <p>Usage: {@code java -cp tether-bench/target/benchmarks.jar dev.tether.bench.CloseStorm [tether|raw [N [rounds
+ * [warm-up N]]]]} (default {@code tether 200000 0 N}). It runs {@code rounds} warm-up rounds of {@code warm-up N}
+ * tasks, then one round of N, printing every round. Without warm-up the round is <em>cold</em>: the compiled code
+ * the tasks parked in has never seen a wait end by cancellation, and each task's first step after waking
+ * deoptimises its frame. Add {@code -XX:StartFlightRecording=filename=close.jfr,settings=profile} and look at
+ * {@code jfr summary close.jfr} ({@code jdk.Deoptimization}) to see it; docs/benchmarks.md, section 5.
  */
 public final class CloseStorm {
     private CloseStorm() {
     }
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        int warmups = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        for (int i = 0; i < warmups; i++) round(n);
-        round(n);
+        boolean raw = args.length > 0 && switch (args[0]) {
+            case "raw" -> true;
+            case "tether" -> false;
+            default -> throw new IllegalArgumentException("mode must be tether or raw, was " + args[0]);
+        };
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        int warmN = args.length > 3 ? Integer.parseInt(args[3]) : n;
+        for (int i = 0; i < rounds; i++) round(raw, warmN);
+        round(raw, n);
     }
 
-    private static void round(int n) throws InterruptedException {
+    private static void round(boolean raw, int n) throws InterruptedException {
+        long nanos = raw ? rawRound(n) : tetherRound(n);
+        System.out.printf("%s: cancelled %,d blocked tasks and waited for all in %.2f s = %.1f us per task%n",
+                raw ? "raw" : "tether", n, nanos / 1e9, nanos / 1e3 / n);
+    }
+
+    private static long tetherRound(int n) throws InterruptedException {
         TaskScope scope = TaskScope.open("close-storm", Context.background());
         Thread spawner = Thread.ofVirtual().start(() -> {
             for (int i = 0; i < n; i++) {
@@ -47,8 +71,30 @@ public final class CloseStorm {
         }
         long t0 = System.nanoTime();
         scope.close();
-        long t1 = System.nanoTime();
-        System.out.printf("closed a scope of %,d blocked tasks in %.2f s = %.1f us per task%n", n, (t1 - t0) / 1e9,
-                (t1 - t0) / 1e3 / n);
+        return System.nanoTime() - t0;
+    }
+
+    private static long rawRound(int n) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SynchronousQueue<Integer> q = new SynchronousQueue<>();
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    q.take();
+                } catch (InterruptedException e) {
+                    // cancelled: end quietly
+                }
+            }));
+        }
+        for (;;) {
+            int parked = 0;
+            for (Thread t : threads) if (t.getState() == Thread.State.WAITING) parked++;
+            if (parked >= n) break;
+            Thread.sleep(100);
+        }
+        long t0 = System.nanoTime();
+        for (Thread t : threads) t.interrupt();
+        for (Thread t : threads) t.join();
+        return System.nanoTime() - t0;
     }
 }
