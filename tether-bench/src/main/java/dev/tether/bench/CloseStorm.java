@@ -2,13 +2,13 @@ package dev.tether.bench;
 
 import dev.tether.Channel;
 import dev.tether.Context;
-import dev.tether.TaskInfo;
 import dev.tether.TaskRegistry;
 import dev.tether.TaskScope;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.SynchronousQueue;
+import java.util.function.IntSupplier;
 
 /**
  * Time to cancel N blocked tasks at once and wait for all of them to end: a server shutting down.
@@ -59,16 +59,9 @@ public final class CloseStorm {
             }
         });
         spawner.join();
-        for (;;) {
-            int parked = 0;
-            for (TaskInfo t : TaskRegistry.snapshot()) {
-                if (t.inTetherWait() && t.thread().map(th -> th.getState() == Thread.State.WAITING).orElse(false)) {
-                    parked++;
-                }
-            }
-            if (parked >= n) break;
-            Thread.sleep(100);
-        }
+        awaitParked(n, () -> (int) TaskRegistry.snapshot().stream()
+                .filter(t -> t.inTetherWait() && t.thread().map(CloseStorm::isParked).orElse(false))
+                .count());
         long t0 = System.nanoTime();
         scope.close();
         return System.nanoTime() - t0;
@@ -86,15 +79,19 @@ public final class CloseStorm {
                 }
             }));
         }
-        for (;;) {
-            int parked = 0;
-            for (Thread t : threads) if (t.getState() == Thread.State.WAITING) parked++;
-            if (parked >= n) break;
-            Thread.sleep(100);
-        }
+        awaitParked(n, () -> (int) threads.stream().filter(CloseStorm::isParked).count());
         long t0 = System.nanoTime();
         for (Thread t : threads) t.interrupt();
         for (Thread t : threads) t.join();
         return System.nanoTime() - t0;
+    }
+
+    /** Polls until {@code parked} counts all {@code n} tasks parked, so the timed part starts from a quiet state. */
+    private static void awaitParked(int n, IntSupplier parked) throws InterruptedException {
+        while (parked.getAsInt() < n) Thread.sleep(100);
+    }
+
+    private static boolean isParked(Thread t) {
+        return t.getState() == Thread.State.WAITING;
     }
 }
