@@ -28,7 +28,7 @@ final class Blocking {
         if (ambient != null && ambient.errOrNull() != null) {
             w.tryClaim(Waiter.CONTEXT_DONE);
             ambient = null; // nothing left to listen for
-        } else if (w.rendezvous && (spun = w.spinForRendezvous(task)) != Waiter.WAITING) {
+        } else if (w.kind == Waiter.Kind.RENDEZVOUS && (spun = w.spinForRendezvous(task)) != Waiter.WAITING) {
             return spun;
         }
         Waiter.Node listener = null;

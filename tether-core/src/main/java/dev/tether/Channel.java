@@ -129,7 +129,7 @@ public final class Channel<T> implements Iterable<T> {
         lock();
         try {
             if (offerLocked(value)) return;
-            node = new Waiter.Node(new Waiter(Thread.currentThread(), core.buffer == null), 0, value);
+            node = new Waiter.Node(newWaiter(), 0, value);
             enqueueSenderLocked(node);
         } finally {
             unlock();
@@ -156,7 +156,7 @@ public final class Channel<T> implements Iterable<T> {
         try {
             Object v = pollLocked();
             if (v != null) return valueOrThrow(v);
-            node = new Waiter.Node(new Waiter(Thread.currentThread(), core.buffer == null), 0, null);
+            node = new Waiter.Node(newWaiter(), 0, null);
             enqueueReceiverLocked(node);
         } finally {
             unlock();
@@ -364,6 +364,11 @@ public final class Channel<T> implements Iterable<T> {
             if (s.waiter.claimAndWake(s.index)) return sv;
         }
         return closed ? Waiter.Node.CLOSED : null;
+    }
+
+    /** The waiter of a send or receive that must block: see {@link Waiter.Kind}. */
+    private Waiter newWaiter() {
+        return new Waiter(Thread.currentThread(), core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK);
     }
 
     void enqueueSenderLocked(Waiter.Node n) {

@@ -38,10 +38,33 @@ final class Waiter {
     static final int CONTEXT_DONE = -4;
 
     /**
+     * How a virtual thread waits before it parks. (A platform thread, whose park and unpark cost microseconds,
+     * always spins briefly first: see {@link #PLATFORM_SPINS}.)
+     */
+    enum Kind {
+        /**
+         * Yields once, then parks: the default. What a waiter waits for is often queued on its own carrier (a task
+         * it has just spawned, a worker it has just woken), and the yield lets that complete it without a park.
+         */
+        YIELD_THEN_PARK,
+        /**
+         * Parks at once: a buffered channel's wait, whose partner is usually running elsewhere, filling or
+         * draining the buffer. Measured, not derived: with the yield, a producer and a consumer of a buffered
+         * channel alternated between rounds of 60–100 and 150–200 ns per message; parking at once took 0.71–0.83×
+         * the time of the yield in paired rounds (see docs/benchmarks.md).
+         */
+        PARK,
+        /**
+         * Spins, then yields, then parks: an unbuffered channel's wait, whose partner is expected within a few
+         * hundred nanoseconds (see {@link #spinForRendezvous}). Its claimer skips the unpark while it spins.
+         */
+        RENDEZVOUS
+    }
+
+    /**
      * Brief spin before a <em>platform</em> thread parks, whose park and unpark cost microseconds. A virtual thread
-     * does not spin this way: its partner is often queued on the same carrier, so spinning would only delay it. It
-     * yields once instead, then parks, which is cheap for it. (The rendezvous spin is the exception: see
-     * {@link #spinForRendezvous}.)
+     * does not spin this way: its partner is often queued on the same carrier, so spinning would only delay it;
+     * parking is cheap for it. (The rendezvous spin is the exception: see {@link #spinForRendezvous}.)
      */
     private static final int PLATFORM_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 32 : 0;
 
@@ -72,23 +95,18 @@ final class Waiter {
      * neither (Dekker). A claimer that finds none skips the unpark: the thread is still spinning.
      */
     private volatile Parking parking;
-    /**
-     * True for the wait of a rendezvous (a send or receive on an unbuffered channel), whose partner is expected
-     * within a few hundred nanoseconds: it spins before parking ({@link #spinForRendezvous}), and its claimer skips
-     * the unpark while it spins. A claimer of any other wait always unparks its thread.
-     */
-    final boolean rendezvous;
+    /** How the thread waits; a claimer of any wait but a {@link Kind#RENDEZVOUS} always unparks its thread. */
+    final Kind kind;
     /** WAITING, a clause index (>= 0) or one of the negative outcomes; written once from WAITING. */
     volatile int state = WAITING;
 
     Waiter(Thread thread) {
-        this(thread, false);
+        this(thread, Kind.YIELD_THEN_PARK);
     }
 
-    /** A waiter of {@code thread}; see {@link #rendezvous}. */
-    Waiter(Thread thread, boolean rendezvous) {
+    Waiter(Thread thread, Kind kind) {
         this.thread = thread;
-        this.rendezvous = rendezvous;
+        this.kind = kind;
     }
 
     /** Claims this waiter for {@code outcome}; true for exactly one caller. */
@@ -98,7 +116,7 @@ final class Waiter {
 
     /** Wakes the thread of a waiter this caller claimed, if it has yielded or parked. */
     void wake() {
-        if (!rendezvous) {
+        if (kind != Kind.RENDEZVOUS) {
             LockSupport.unpark(thread);
         } else {
             Parking p = parking;
@@ -188,17 +206,20 @@ final class Waiter {
     private int park(Object blocker, long deadline) {
         Thread me = thread;
         if (me.isVirtual()) {
-            if (rendezvous) parking = new Parking();
-            Thread.yield(); // lets a partner queued on this carrier complete us before we park
-            int s = state;
-            if (s != WAITING) return s;
+            Kind k = kind;
+            if (k == Kind.RENDEZVOUS) parking = new Parking();
+            if (k != Kind.PARK) {
+                Thread.yield(); // lets a partner queued on this carrier complete us before we park
+                int s = state;
+                if (s != WAITING) return s;
+            }
         } else {
             for (int i = PLATFORM_SPINS; i > 0; i--) {
                 int s = state;
                 if (s != WAITING) return s;
                 Thread.onSpinWait();
             }
-            if (rendezvous) parking = new Parking();
+            if (kind == Kind.RENDEZVOUS) parking = new Parking();
         }
         for (;;) {
             int s = state;
