@@ -16,6 +16,11 @@ abstract class StateLock extends AbstractQueuedSynchronizer {
         return compareAndSetState(0, 1);
     }
 
+    /** True if the lock is free now: a read only, for spinning without taking the cache line from the holder. */
+    final boolean isFree() {
+        return getState() == 0;
+    }
+
     /** Takes the lock, parking while another thread holds it. Not interruptible, like a monitor. */
     final void lock() {
         if (!compareAndSetState(0, 1)) acquire(1);

@@ -50,7 +50,7 @@ final class Waiter {
         /**
          * Parks at once: a buffered channel's wait, whose partner is usually running elsewhere, filling or
          * draining the buffer. Measured, not derived: with the yield, a producer and a consumer of a buffered
-         * channel alternated between rounds of 60–100 and 150–200 ns per message; parking at once took 0.71–0.83×
+         * channel alternated between rounds of 60–100 and 150–200 ns per message; parking at once took 0.71–0.89×
          * the time of the yield in paired rounds (see docs/benchmarks.md).
          */
         PARK,
