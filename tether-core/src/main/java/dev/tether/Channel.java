@@ -45,9 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * makes every handoff happen exactly once. Selects lock all their channels in id order, so locks are always taken
  * in one global order and never nest otherwise.
  *
- * <p>On an unbuffered channel both partners of every exchange arrive at once, so its waits and its lock spin
- * briefly before parking (see {@link Waiter#spinForRendezvous}): two tasks on separate carriers then hand values
- * over without parking or unparking either.
+ * <p>The lock spins briefly before it queues (see {@link #lock()}). On an unbuffered channel both partners of every
+ * exchange arrive at once, so its waits spin briefly too before parking (see {@link Waiter#spinForRendezvous}): two
+ * tasks on separate carriers then hand values over without parking or unparking either. A buffered channel's waits
+ * park at once (see {@link Waiter.Kind#PARK}).
  *
  * @param <T> the type of values carried
  */
