@@ -289,7 +289,7 @@ public final class Channel<T> implements Iterable<T> {
      * Takes the lock; if it is held, spins briefly first. Every critical section is a few dozen instructions, and
      * queueing on the lock would park, which for a virtual thread means unmounting it: the partners of a rendezvous
      * reach the channel at the same moment on every exchange, and a producer and a consumer of a buffered channel
-     * often do (without the spin, a quarter of a buffered channel's lock operations queued in some rounds, and those
+     * often do (without the spin, up to 30% of a buffered channel's lock operations queued in some rounds, and those
      * rounds were the slow ones). The spin reads the lock before it CASes, so as not to pull the lock's cache line
      * away from its holder on every try.
      */
