@@ -31,9 +31,9 @@ final class Blocking {
         } else if (w.kind == Waiter.Kind.RENDEZVOUS && (spun = w.spinForRendezvous(task)) != Waiter.WAITING) {
             return spun;
         }
-        Waiter.Node listener = null;
+        WaitNode listener = null;
         if (ambient != null && (task == null || ambient != task.context)) {
-            listener = new Waiter.Node(w, Waiter.CONTEXT_DONE, null);
+            listener = new WaitNode(w, Waiter.CONTEXT_DONE, null);
             if (!ambient.addListener(listener)) {
                 listener = null;
                 w.tryClaim(Waiter.CONTEXT_DONE);

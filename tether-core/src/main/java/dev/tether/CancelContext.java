@@ -16,7 +16,7 @@ import java.util.concurrent.ScheduledFuture;
  * <h2>Implementation notes</h2>
  * Each cancellable context keeps its cancellable children in an intrusive doubly-linked list (their
  * {@code prevSibling}/{@code nextSibling} fields, guarded by the parent's monitor) and its waiting operations in a
- * queue of {@link Waiter.Node}s. Cancellation sets {@code err} and detaches both lists under the monitor, then —
+ * queue of {@link WaitNode}s. Cancellation sets {@code err} and detaches both lists under the monitor, then —
  * outside any lock — claims and wakes the waiters and cancels the children. It walks the subtree with an explicit
  * work list, so a deep chain of contexts cannot overflow the stack. A child that closes itself later finds its
  * parent already done and leaves the detached list alone; a child created under a done parent is born done.
@@ -36,8 +36,8 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
 
     // Guarded by this context's monitor.
     private CancelContext firstChild;
-    /** Head of the wait queue of operations woken when this context is done (see {@link Waiter.Node#append}). */
-    private Waiter.Node listeners;
+    /** Head of the wait queue of operations woken when this context is done (see {@link WaitNode#append}). */
+    private WaitNode listeners;
     private ScheduledFuture<?> timer;
     // Guarded by source's monitor.
     private CancelContext prevSibling, nextSibling;
@@ -143,17 +143,17 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      * Adds {@code n} to the operations woken when this context is done. Returns false, without adding, if it is
      * already done: the caller then treats the done-event as having happened.
      */
-    final boolean addListener(Waiter.Node n) {
+    final boolean addListener(WaitNode n) {
         synchronized (this) {
             if (err != null) return false;
-            listeners = Waiter.Node.append(listeners, n);
+            listeners = WaitNode.append(listeners, n);
             return true;
         }
     }
 
-    final void removeListener(Waiter.Node n) {
+    final void removeListener(WaitNode n) {
         synchronized (this) {
-            listeners = Waiter.Node.unlink(listeners, n);
+            listeners = WaitNode.unlink(listeners, n);
         }
     }
 
@@ -217,14 +217,14 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      * (linked through nextSibling), or {@code this} if it was already done.
      */
     private CancelContext cancelOne(CancelledException e, Throwable c) {
-        Waiter.Node waiting;
+        WaitNode waiting;
         CancelContext kids;
         ScheduledFuture<?> t;
         synchronized (this) {
             if (err != null) return this;
             cause = c;
             err = e;
-            waiting = Waiter.Node.detachAll(listeners);
+            waiting = WaitNode.detachAll(listeners);
             listeners = null;
             kids = firstChild;
             firstChild = null;
@@ -232,7 +232,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
             timer = null;
         }
         if (t != null) t.cancel(false);
-        Waiter.Node.wakeAll(waiting);
+        WaitNode.wakeAll(waiting);
         onCancel();
         return kids;
     }

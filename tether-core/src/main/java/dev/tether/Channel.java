@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the receipt of that value in another thread, as with {@link java.util.concurrent.BlockingQueue}.
  *
  * <h2>Implementation notes</h2>
- * A lock guards the buffer and two FIFO wait queues of {@link Waiter.Node}s (blocked senders with their values,
+ * A lock guards the buffer and two FIFO wait queues of {@link WaitNode}s (blocked senders with their values,
  * blocked receivers). Invariants under the lock: if the buffer is non-empty there is no live waiting receiver, and
  * if the buffer has room there is no live waiting sender. Nodes in the queues may be dead (their waiter was
  * claimed elsewhere — another clause of a select, an interrupt); an operation that dequeues a dead node drops it
@@ -126,18 +126,18 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        Waiter.Node node;
+        WaitNode node;
         lock();
         try {
             if (offerLocked(value)) return;
-            node = new Waiter.Node(newWaiter(), 0, value);
+            node = newWaiter(value);
             enqueueSenderLocked(node);
         } finally {
             unlock();
         }
         int s = Blocking.await(node.waiter, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
-            if (node.item == Waiter.Node.CLOSED) throw closedForSend();
+            if (node.item == WaitNode.CLOSED) throw closedForSend();
             return;
         }
         unlink(node, true);
@@ -152,12 +152,12 @@ public final class Channel<T> implements Iterable<T> {
      * @throws CancelledException     if the current context is done while blocked; nothing was received
      */
     public T receive() throws InterruptedException {
-        Waiter.Node node;
+        WaitNode node;
         lock();
         try {
             Object v = pollLocked();
             if (v != null) return valueOrThrow(v);
-            node = new Waiter.Node(newWaiter(), 0, null);
+            node = newWaiter(null);
             enqueueReceiverLocked(node);
         } finally {
             unlock();
@@ -207,21 +207,21 @@ public final class Channel<T> implements Iterable<T> {
      * values undelivered); blocked receivers fail the same way (there are none while values are buffered).
      */
     public void close() {
-        Waiter.Node rs, ss;
+        WaitNode rs, ss;
         lock();
         try {
             if (closed) return;
             closed = true;
             Core c = core;
-            rs = Waiter.Node.detachAll(c.receivers);
-            ss = Waiter.Node.detachAll(c.senders);
+            rs = WaitNode.detachAll(c.receivers);
+            ss = WaitNode.detachAll(c.senders);
             c.receivers = c.senders = null;
         } finally {
             unlock();
         }
         // Drained nodes are reachable only from here, so writing their items outside the lock races with nothing.
-        Waiter.Node.wakeClosed(rs);
-        Waiter.Node.wakeClosed(ss);
+        WaitNode.wakeClosed(rs);
+        WaitNode.wakeClosed(ss);
     }
 
     /** A {@link Select} clause that receives from this channel; if the channel is closed and drained, the select
@@ -312,8 +312,8 @@ public final class Channel<T> implements Iterable<T> {
      * {@code ReentrantLock} with separate queue objects, this made a rendezvous about 15% faster.
      */
     private static final class Core extends LockedRing {
-        /** The heads of the wait queues of blocked senders and receivers (see {@link Waiter.Node#append}). */
-        Waiter.Node senders, receivers;
+        /** The heads of the wait queues of blocked senders and receivers (see {@link WaitNode#append}). */
+        WaitNode senders, receivers;
 
         Core(int capacity) {
             super(capacity);
@@ -329,8 +329,8 @@ public final class Channel<T> implements Iterable<T> {
     boolean offerLocked(Object v) {
         if (closed) throw closedForSend();
         Core c = core;
-        for (Waiter.Node r; (r = c.receivers) != null; ) {
-            c.receivers = Waiter.Node.unlink(r, r);
+        for (WaitNode r; (r = c.receivers) != null; ) {
+            c.receivers = WaitNode.unlink(r, r);
             r.item = v;
             if (r.waiter.claimAndWake(r.index)) return true;
             r.item = null; // dead node: its waiter was claimed elsewhere
@@ -343,15 +343,15 @@ public final class Channel<T> implements Iterable<T> {
     /**
      * Completes a receive if possible without waiting. Lock held.
      *
-     * @return the value; {@link Waiter.Node#CLOSED} if closed and drained; null if a receive would have to wait
+     * @return the value; {@link WaitNode#CLOSED} if closed and drained; null if a receive would have to wait
      */
     Object pollLocked() {
         Core c = core;
         Object v = c.pop();
         if (v != null) {
             // The buffer has room now: move the first live blocked sender's value in (FIFO across both).
-            for (Waiter.Node s; (s = c.senders) != null; ) {
-                c.senders = Waiter.Node.unlink(s, s);
+            for (WaitNode s; (s = c.senders) != null; ) {
+                c.senders = WaitNode.unlink(s, s);
                 Object sv = s.item;
                 if (s.waiter.claimAndWake(s.index)) {
                     c.push(sv);
@@ -360,35 +360,35 @@ public final class Channel<T> implements Iterable<T> {
             }
             return v;
         }
-        for (Waiter.Node s; (s = c.senders) != null; ) {
-            c.senders = Waiter.Node.unlink(s, s);
+        for (WaitNode s; (s = c.senders) != null; ) {
+            c.senders = WaitNode.unlink(s, s);
             Object sv = s.item;
             if (s.waiter.claimAndWake(s.index)) return sv;
         }
-        return closed ? Waiter.Node.CLOSED : null;
+        return closed ? WaitNode.CLOSED : null;
     }
 
-    /** The waiter of a send or receive that must block: see {@link Waiter.Kind}. */
-    private Waiter newWaiter() {
-        return new Waiter(Thread.currentThread(), core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK);
+    /** The waiter of a send (of {@code item}) or a receive (item null) that must block: see {@link Waiter.Kind}. */
+    private Waiter newWaiter(Object item) {
+        return new Waiter(Thread.currentThread(), core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK, item);
     }
 
-    void enqueueSenderLocked(Waiter.Node n) {
-        core.senders = Waiter.Node.append(core.senders, n);
+    void enqueueSenderLocked(WaitNode n) {
+        core.senders = WaitNode.append(core.senders, n);
     }
 
-    void enqueueReceiverLocked(Waiter.Node n) {
-        core.receivers = Waiter.Node.append(core.receivers, n);
+    void enqueueReceiverLocked(WaitNode n) {
+        core.receivers = WaitNode.append(core.receivers, n);
     }
 
     /** Unlinks a node whose waiter gave up or won elsewhere, if still queued. Lock held. */
-    void unlinkLocked(Waiter.Node n, boolean sender) {
+    void unlinkLocked(WaitNode n, boolean sender) {
         Core c = core;
-        if (sender) c.senders = Waiter.Node.unlink(c.senders, n);
-        else c.receivers = Waiter.Node.unlink(c.receivers, n);
+        if (sender) c.senders = WaitNode.unlink(c.senders, n);
+        else c.receivers = WaitNode.unlink(c.receivers, n);
     }
 
-    private void unlink(Waiter.Node n, boolean sender) {
+    private void unlink(WaitNode n, boolean sender) {
         lock();
         try {
             unlinkLocked(n, sender);
@@ -399,7 +399,7 @@ public final class Channel<T> implements Iterable<T> {
 
     @SuppressWarnings("unchecked")
     T valueOrThrow(Object v) {
-        if (v == Waiter.Node.CLOSED) throw new ChannelClosedException(this, "receive from closed " + this);
+        if (v == WaitNode.CLOSED) throw new ChannelClosedException(this, "receive from closed " + this);
         return (T) v;
     }
 

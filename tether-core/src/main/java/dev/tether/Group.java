@@ -69,7 +69,7 @@ public final class Group implements AutoCloseable {
     private Throwable first;
     private long firstTask;
     private List<Throwable> later;
-    private Waiter.Node slotWaiters, joinWaiters; // wait queue heads, see Waiter.Node#append
+    private WaitNode slotWaiters, joinWaiters; // wait queue heads, see WaitNode#append
 
     private Group(Context parent, String name) {
         this.scope = new TaskScope(TaskInfo.Owner.Kind.GROUP, parent, name, this::taskExited);
@@ -175,19 +175,19 @@ public final class Group implements AutoCloseable {
      *                              until {@link #close()}
      */
     public void join() throws InterruptedException {
-        Waiter.Node node = null;
+        WaitNode node = null;
         synchronized (this) {
             joining = true;
             if (live > 0) {
-                node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                joinWaiters = Waiter.Node.append(joinWaiters, node);
+                node = new Waiter(Thread.currentThread());
+                joinWaiters = WaitNode.append(joinWaiters, node);
             }
         }
         if (node != null) {
             int s = Blocking.await(node.waiter, WaitReason.GROUP_WAIT, id(), this, 0L, null);
             if (s != 0) {
                 synchronized (this) {
-                    joinWaiters = Waiter.Node.unlink(joinWaiters, node);
+                    joinWaiters = WaitNode.unlink(joinWaiters, node);
                 }
                 throw Blocking.abandoned(s);
             }
@@ -248,7 +248,7 @@ public final class Group implements AutoCloseable {
     /** Admits and spawns one task; waits for a slot if {@code wait}, else returns null when there is none. */
     private <T> Task<T> start(String name, Callable<? extends T> body, Object userBody, boolean wait) {
         Objects.requireNonNull(userBody, "body");
-        Waiter.Node node = null;
+        WaitNode node = null;
         synchronized (this) {
             if (joining) {
                 throw new IllegalStateException("cannot start a task in " + this
@@ -260,8 +260,8 @@ public final class Group implements AutoCloseable {
             } else if (!wait) {
                 return null;
             } else {
-                node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                slotWaiters = Waiter.Node.append(slotWaiters, node);
+                node = new Waiter(Thread.currentThread());
+                slotWaiters = WaitNode.append(slotWaiters, node);
             }
         }
         if (node != null) awaitSlot(node);
@@ -291,14 +291,14 @@ public final class Group implements AutoCloseable {
      * Waits until a finishing task hands this caller its slot, or the group's context is done (then the caller is
      * admitted without a slot: its task will not run). Returns admitted; throws if the caller gave up.
      */
-    private void awaitSlot(Waiter.Node node) {
+    private void awaitSlot(WaitNode node) {
         Waiter w = node.waiter;
-        Waiter.Node doneNode = new Waiter.Node(w, GROUP_DONE, null);
+        WaitNode doneNode = new WaitNode(w, GROUP_DONE, null);
         if (!context.addListener(doneNode)) w.tryClaim(GROUP_DONE);
         int s = Blocking.await(w, WaitReason.GROUP_SLOT, id(), this, 0L, null);
         context.removeListener(doneNode);
         synchronized (this) {
-            slotWaiters = Waiter.Node.unlink(slotWaiters, node);
+            slotWaiters = WaitNode.unlink(slotWaiters, node);
             if (s == GROUP_DONE) {
                 live++;
                 admitted++;
@@ -336,22 +336,22 @@ public final class Group implements AutoCloseable {
 
     /** The scope's exit hook: one task finished. Hands its slot to a waiting caller, or frees it. */
     private void taskExited() {
-        Waiter.Node handOff = null;
-        Waiter.Node joiners = null;
+        WaitNode handOff = null;
+        WaitNode joiners = null;
         synchronized (this) {
-            for (Waiter.Node n; (n = slotWaiters) != null; ) {
-                slotWaiters = Waiter.Node.unlink(n, n);
+            for (WaitNode n; (n = slotWaiters) != null; ) {
+                slotWaiters = WaitNode.unlink(n, n);
                 if (n.waiter.tryClaim(n.index)) {
                     handOff = n;
                     break;
                 }
             }
             if (handOff == null && --live == 0) {
-                joiners = Waiter.Node.detachAll(joinWaiters);
+                joiners = WaitNode.detachAll(joinWaiters);
                 joinWaiters = null;
             }
         }
         if (handOff != null) handOff.waiter.wake();
-        Waiter.Node.wakeAll(joiners);
+        WaitNode.wakeAll(joiners);
     }
 }

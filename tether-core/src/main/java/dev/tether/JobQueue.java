@@ -9,7 +9,7 @@ import java.util.List;
  * it was not accepted) but not its wake-up policy.
  *
  * <h2>Implementation notes</h2>
- * The queue's lock (it is a {@link LockedRing}) guards the ring buffer, the closed flag and two FIFO wait queues of {@link Waiter.Node}s: blocked
+ * The queue's lock (it is a {@link LockedRing}) guards the ring buffer, the closed flag and two FIFO wait queues of {@link WaitNode}s: blocked
  * submitters with their jobs, and idle workers. A channel hands each value to a waiting receiver and wakes it, so a
  * fast submitter facing idle workers pays one wake-up per job — from a platform thread, an external submission to
  * the virtual-thread scheduler each time. A pool needs no hand-off: a job that fits goes into the buffer, and an
@@ -30,12 +30,12 @@ final class JobQueue extends LockedRing {
     /** Worker node item: woken to look at the buffer. */
     private static final Object LOOK = new Object();
     /** Node item: woken because the queue closed. */
-    private static final Object CLOSED = Waiter.Node.CLOSED;
+    private static final Object CLOSED = WaitNode.CLOSED;
 
     private volatile boolean closed;
     /** Workers claimed with LOOK that have not yet come back for the lock. */
     private int looking;
-    private Waiter.Node submitters, idle; // wait queue heads, see Waiter.Node#append
+    private WaitNode submitters, idle; // wait queue heads, see WaitNode#append
     private final long poolId;
 
     /** A waiter with no thread: waking it does nothing ({@code LockSupport.unpark(null)}). */
@@ -54,15 +54,15 @@ final class JobQueue extends LockedRing {
      * @throws CancelledException   if the current context is done while waiting; the job was not accepted
      */
     boolean put(Task.Body job) throws InterruptedException {
-        Waiter.Node node;
+        WaitNode node;
         Waiter woken;
         lock();
         try {
             if (closed) return false;
             woken = offerLocked(job);
             if (woken == null) {
-                node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, job);
-                submitters = Waiter.Node.append(submitters, node);
+                node = new Waiter(Thread.currentThread(), Waiter.Kind.YIELD_THEN_PARK, job);
+                submitters = WaitNode.append(submitters, node);
             } else {
                 node = null;
             }
@@ -106,8 +106,8 @@ final class JobQueue extends LockedRing {
      */
     private Waiter offerLocked(Task.Body job) {
         if (buffer == null) { // hand-off: only to an idle worker
-            for (Waiter.Node w; (w = idle) != null; ) {
-                idle = Waiter.Node.unlink(w, w);
+            for (WaitNode w; (w = idle) != null; ) {
+                idle = WaitNode.unlink(w, w);
                 w.item = job;
                 if (w.waiter.tryClaim(w.index)) return w.waiter;
             }
@@ -129,7 +129,7 @@ final class JobQueue extends LockedRing {
     Task.Body take() throws InterruptedException {
         boolean wasLooking = false;
         for (;;) {
-            Waiter.Node node;
+            WaitNode node;
             Waiter wakeSubmitter = null, wakeWorker = null;
             Object job;
             // A worker woken to look whose context ended meanwhile takes nothing more (a pool's rule), but passes
@@ -149,8 +149,8 @@ final class JobQueue extends LockedRing {
                 } else if (closed) {
                     return null;
                 } else {
-                    node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-                    idle = Waiter.Node.append(idle, node);
+                    node = new Waiter(Thread.currentThread());
+                    idle = WaitNode.append(idle, node);
                 }
             } finally {
                 unlock();
@@ -177,8 +177,8 @@ final class JobQueue extends LockedRing {
         Object v = pop();
         if (v != null) return v;
         if (buffer == null) {
-            for (Waiter.Node s; (s = submitters) != null; ) {
-                submitters = Waiter.Node.unlink(s, s);
+            for (WaitNode s; (s = submitters) != null; ) {
+                submitters = WaitNode.unlink(s, s);
                 Object job = s.item;
                 if (s.waiter.tryClaim(s.index)) {
                     s.waiter.wake(); // under the lock, but rare: only a hand-off pool's submitters wait this way
@@ -192,8 +192,8 @@ final class JobQueue extends LockedRing {
     /** The buffer has room: moves the first live blocked submitter's job in. Returns its waiter to wake. */
     private Waiter refillLocked() {
         if (buffer == null) return null;
-        for (Waiter.Node s; (s = submitters) != null; ) {
-            submitters = Waiter.Node.unlink(s, s);
+        for (WaitNode s; (s = submitters) != null; ) {
+            submitters = WaitNode.unlink(s, s);
             Object job = s.item;
             if (s.waiter.tryClaim(s.index)) {
                 push(job);
@@ -210,8 +210,8 @@ final class JobQueue extends LockedRing {
 
     /** Claims the first live idle worker with {@code item} and returns its waiter, or null if none. Lock held. */
     private Waiter claimIdleLocked(Object item) {
-        for (Waiter.Node w; (w = idle) != null; ) {
-            idle = Waiter.Node.unlink(w, w);
+        for (WaitNode w; (w = idle) != null; ) {
+            idle = WaitNode.unlink(w, w);
             w.item = item;
             if (w.waiter.tryClaim(w.index)) {
                 if (item == LOOK) looking++;
@@ -222,11 +222,11 @@ final class JobQueue extends LockedRing {
     }
 
     /** Unlinks the node of a submitter or idle worker that gave up, if it is still queued. */
-    private void unlink(Waiter.Node node, boolean submitter) {
+    private void unlink(WaitNode node, boolean submitter) {
         lock();
         try {
-            if (submitter) submitters = Waiter.Node.unlink(submitters, node);
-            else idle = Waiter.Node.unlink(idle, node);
+            if (submitter) submitters = WaitNode.unlink(submitters, node);
+            else idle = WaitNode.unlink(idle, node);
         } finally {
             unlock();
         }
@@ -244,13 +244,13 @@ final class JobQueue extends LockedRing {
 
     private List<Task.Body> close(boolean drain) {
         List<Task.Body> out = drain ? new ArrayList<>() : null;
-        Waiter.Node ws = null, ss = null;
+        WaitNode ws = null, ss = null;
         lock();
         try {
             if (!closed) {
                 closed = true;
-                ws = Waiter.Node.detachAll(idle);
-                ss = Waiter.Node.detachAll(submitters);
+                ws = WaitNode.detachAll(idle);
+                ss = WaitNode.detachAll(submitters);
                 idle = submitters = null;
             }
             if (drain) {
@@ -260,8 +260,8 @@ final class JobQueue extends LockedRing {
             unlock();
         }
         // Blocked submitters fail with their jobs not accepted; idle workers find the queue closed.
-        Waiter.Node.wakeClosed(ws);
-        Waiter.Node.wakeClosed(ss);
+        WaitNode.wakeClosed(ws);
+        WaitNode.wakeClosed(ss);
         return out;
     }
 

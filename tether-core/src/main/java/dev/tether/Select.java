@@ -99,7 +99,7 @@ public final class Select {
         Channel<?>[] locks = lockOrder(base, channelClauses);
         int[] order = permutation(n);
         Waiter w = null;
-        Waiter.Node[] nodes = null;
+        WaitNode[] nodes = null;
         int winner = -1;
         Object got = null;
         lockAll(locks);
@@ -126,11 +126,11 @@ public final class Select {
             }
             if (winner < 0 && otherwise < 0) {
                 w = new Waiter(Thread.currentThread());
-                nodes = new Waiter.Node[n];
+                nodes = new WaitNode[n];
                 for (int i = 0; i < n; i++) {
                     switch (base[i]) {
-                        case SendClause s -> s.channel.enqueueSenderLocked(nodes[i] = new Waiter.Node(w, i, s.value));
-                        case ReceiveClause<?> r -> r.channel.enqueueReceiverLocked(nodes[i] = new Waiter.Node(w, i, null));
+                        case SendClause s -> s.channel.enqueueSenderLocked(nodes[i] = new WaitNode(w, i, s.value));
+                        case ReceiveClause<?> r -> r.channel.enqueueReceiverLocked(nodes[i] = new WaitNode(w, i, null));
                         default -> {
                         }
                     }
@@ -142,14 +142,14 @@ public final class Select {
         if (winner < 0 && otherwise >= 0) winner = otherwise;
         if (winner < 0) {
             winner = block(w, nodes, base, locks, timeout, timeoutNanos);
-            Waiter.Node won = nodes[winner];
+            WaitNode won = nodes[winner];
             if (won != null) got = won.item;
         }
         return (R) finish(base[winner], maps[winner], got);
     }
 
     /** Parks until a clause wins; unlinks the losers; returns the winner's index or throws if abandoned. */
-    private static int block(Waiter w, Waiter.Node[] nodes, Clause<?>[] base, Channel<?>[] locks, int timeout,
+    private static int block(Waiter w, WaitNode[] nodes, Clause<?>[] base, Channel<?>[] locks, int timeout,
                              long timeoutNanos) throws InterruptedException {
         int n = base.length;
         CancelContext covered = null;
@@ -159,7 +159,7 @@ public final class Select {
                 CancelContext src = d.context.cancelSource();
                 if (src == null) continue; // never done: nothing to register
                 if (src == ambient) covered = src;
-                Waiter.Node node = nodes[i] = new Waiter.Node(w, i, null);
+                WaitNode node = nodes[i] = new WaitNode(w, i, null);
                 if (!src.addListener(node)) w.tryClaim(i);
             }
         }
@@ -174,7 +174,7 @@ public final class Select {
         lockAll(locks);
         try {
             for (int i = 0; i < n; i++) {
-                Waiter.Node node = nodes[i];
+                WaitNode node = nodes[i];
                 if (node == null || !node.queued) continue;
                 switch (base[i]) {
                     case SendClause sc -> sc.channel.unlinkLocked(node, true);
@@ -197,7 +197,7 @@ public final class Select {
     private static Object finish(Clause<?> c, Function<Object, Object> map, Object got) {
         Object v = null;
         if (c instanceof ReceiveClause<?> r) v = r.channel.valueOrThrow(got);
-        else if (c instanceof SendClause s && got == Waiter.Node.CLOSED) throw s.channel.closedForSend();
+        else if (c instanceof SendClause s && got == WaitNode.CLOSED) throw s.channel.closedForSend();
         return map == null ? v : map.apply(v);
     }
 

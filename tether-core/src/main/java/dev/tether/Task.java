@@ -75,7 +75,7 @@ public final class Task<T> {
      */
     boolean failureCancelled;
     /** Threads in join(); guarded by this. */
-    private Waiter.Node joiners;
+    private WaitNode joiners;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
 
@@ -245,13 +245,13 @@ public final class Task<T> {
             // Whatever happened above (an uncaught-exception handler that throws, an Error), the task must leave
             // the registry and release its joiners and its owner, or they would wait forever.
             TaskRegistry.remove(record);
-            Waiter.Node waiting;
+            WaitNode waiting;
             synchronized (this) {
                 finished = true;
-                waiting = Waiter.Node.detachAll(joiners);
+                waiting = WaitNode.detachAll(joiners);
                 joiners = null;
             }
-            Waiter.Node.wakeAll(waiting);
+            WaitNode.wakeAll(waiting);
             if (owner != null) owner.exit();
         }
     }
@@ -360,15 +360,15 @@ public final class Task<T> {
 
     private boolean awaitFinished(long deadline) throws InterruptedException {
         if (current0() == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
-        Waiter.Node node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
+        WaitNode node = new Waiter(Thread.currentThread());
         synchronized (this) {
             if (finished) return true;
-            joiners = Waiter.Node.append(joiners, node);
+            joiners = WaitNode.append(joiners, node);
         }
         int s = Blocking.await(node.waiter, WaitReason.TASK_JOIN, record.id, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
-            joiners = Waiter.Node.unlink(joiners, node);
+            joiners = WaitNode.unlink(joiners, node);
         }
         if (s == Waiter.TIMED_OUT) return false;
         throw Blocking.abandoned(s);

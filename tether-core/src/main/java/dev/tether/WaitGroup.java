@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
 public final class WaitGroup {
     // Guarded by this.
     private int count;
-    private Waiter.Node waiters; // wait queue head, see Waiter.Node#append
+    private WaitNode waiters; // wait queue head, see WaitNode#append
 
     /** A WaitGroup with a counter of zero. */
     public WaitGroup() {
@@ -47,7 +47,7 @@ public final class WaitGroup {
      * @throws IllegalStateException if the counter would become negative, or overflow; it is left unchanged
      */
     public void add(int delta) {
-        Waiter.Node released;
+        WaitNode released;
         synchronized (this) {
             long next = (long) count + delta;
             if (next < 0) {
@@ -59,10 +59,10 @@ public final class WaitGroup {
             }
             count = (int) next;
             if (count != 0 || waiters == null) return;
-            released = Waiter.Node.detachAll(waiters);
+            released = WaitNode.detachAll(waiters);
             waiters = null;
         }
-        Waiter.Node.wakeAll(released);
+        WaitNode.wakeAll(released);
     }
 
     /**
@@ -109,16 +109,16 @@ public final class WaitGroup {
 
     /** Returns false if {@code deadline} (0: none) passed first. */
     private boolean await(long deadline) throws InterruptedException {
-        Waiter.Node node;
+        WaitNode node;
         synchronized (this) {
             if (count == 0) return true;
-            node = new Waiter.Node(new Waiter(Thread.currentThread()), 0, null);
-            waiters = Waiter.Node.append(waiters, node);
+            node = new Waiter(Thread.currentThread());
+            waiters = WaitNode.append(waiters, node);
         }
         int s = Blocking.await(node.waiter, WaitReason.WAIT_GROUP, 0, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
-            waiters = Waiter.Node.unlink(waiters, node);
+            waiters = WaitNode.unlink(waiters, node);
         }
         if (s == Waiter.TIMED_OUT) return false;
         throw Blocking.abandoned(s);

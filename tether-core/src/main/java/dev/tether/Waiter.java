@@ -9,15 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Implementation notes</h2>
  *
- * A waiter is registered in one or more wait queues through {@link Node}s: one node per channel clause of a
+ * A waiter is registered in one or more wait queues through {@link WaitNode}s: one node per channel clause of a
  * select, one per {@code ctx.done()} clause, one for the ambient context. Whoever completes the operation first
  * <em>claims</em> the waiter by CAS-ing {@link #state} from {@link #WAITING} to the index of the node's clause.
  * Exactly one claim can succeed, which is the whole of the "exactly one clause takes effect" guarantee: a
  * claimer whose CAS fails treats the node as dead and moves on, so a losing send never delivers and a losing
  * receive never consumes.
  *
- * <p>Data crosses through the node, not the waiter. A claimer writes {@link Node#item} (the value handed to a
- * receiver, or {@link Node#CLOSED}) <em>before</em> its CAS, and the woken thread reads it <em>after</em> reading
+ * <p>Data crosses through the node, not the waiter. A claimer writes {@link WaitNode#item} (the value handed to a
+ * receiver, or {@link WaitNode#CLOSED}) <em>before</em> its CAS, and the woken thread reads it <em>after</em> reading
  * {@link #state}: the volatile CAS orders the two. A claimer whose CAS fails leaves an item nobody reads. Writes to
  * a node's item race with nothing because every claim of a channel node happens under that channel's lock and a
  * node belongs to exactly one channel.
@@ -26,8 +26,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #TIMED_OUT}); if that CAS fails, somebody else completed the operation first and the thread reports that
  * outcome instead, keeping its interrupt status. This is how a send racing with an interrupt either delivered its
  * value (and returns normally) or did not (and throws) — never both, never neither.
+ *
+ * <p>A waiter is also a node: its own, clause 0, used by every wait that needs only one (a channel send or receive,
+ * a join, a pool's queue), so that such a wait allocates one object. A select, whose nodes carry their own clause
+ * indices, leaves the waiter's own node unused.
  */
-final class Waiter {
+final class Waiter extends WaitNode {
     /** Not yet claimed. */
     static final int WAITING = -1;
     /** Claimed by the waiting thread because it was interrupted. */
@@ -100,11 +104,14 @@ final class Waiter {
     /** WAITING, a clause index (>= 0) or one of the negative outcomes; written once from WAITING. */
     volatile int state = WAITING;
 
+    /** A waiter of the default kind whose own node (clause 0) carries nothing. */
     Waiter(Thread thread) {
-        this(thread, Kind.YIELD_THEN_PARK);
+        this(thread, Kind.YIELD_THEN_PARK, null);
     }
 
-    Waiter(Thread thread, Kind kind) {
+    /** A waiter whose own node, clause 0, carries {@code item}: see {@link WaitNode#WaitNode(Object)}. */
+    Waiter(Thread thread, Kind kind, Object item) {
+        super(item);
         this.thread = thread;
         this.kind = kind;
     }
@@ -238,108 +245,6 @@ final class Waiter {
                 }
                 LockSupport.parkNanos(blocker, remaining);
             }
-        }
-    }
-
-    /**
-     * A registration of a waiter in one wait queue: a channel's send or receive queue, or a context's list of
-     * done-listeners. Queue links are guarded by the owning queue's lock.
-     */
-    static final class Node {
-        /** Marks a node claimed by {@link Channel#close()}: the value was not delivered, or nothing was received. */
-        static final Object CLOSED = new Object() {
-            @Override
-            public String toString() {
-                return "CLOSED";
-            }
-        };
-
-        final Waiter waiter;
-        /** The outcome this node claims its waiter with: a clause index or {@link #CONTEXT_DONE}. */
-        final int index;
-        /** Send node: the value offered. Receive node: the value handed over, or CLOSED. */
-        Object item;
-        /** Links in a wait queue; guarded by the queue owner's lock. See {@link #append}. */
-        Node prev, next;
-        /** True while linked in a wait queue; guarded by the queue owner's lock. */
-        boolean queued;
-
-        Node(Waiter waiter, int index, Object item) {
-            this.waiter = waiter;
-            this.index = index;
-            this.item = item;
-        }
-
-        boolean isLive() {
-            return waiter.state == WAITING;
-        }
-
-        /**
-         * Completes every node of a chain drained from a closed channel or queue with {@link #CLOSED}: their sends
-         * were not delivered, their receives got nothing. The drained nodes must be reachable only from the caller,
-         * so writing their items races with nothing.
-         */
-        static void wakeClosed(Node chain) {
-            for (Node n = chain; n != null; n = n.next) n.item = CLOSED;
-            wakeAll(chain);
-        }
-
-        /** Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll}. */
-        static void wakeAll(Node chain) {
-            for (Node n = chain; n != null; n = n.next) n.waiter.claimAndWake(n.index);
-        }
-
-        // ---- wait queues ----------------------------------------------------------------------------------------
-        //
-        // A wait queue is a FIFO of nodes kept as a circular doubly-linked list and held by its owner as one field,
-        // its head (null when empty; head.prev is the tail). Holding it in a field rather than in a queue object
-        // saves an object per queue and, for a channel, keeps the heads in the cache line of the lock that guards
-        // them. Not thread-safe: the owner's lock guards every operation. Each returns the queue's new head.
-
-        /** Appends {@code n} to the queue headed by {@code head}; returns the new head. */
-        static Node append(Node head, Node n) {
-            n.queued = true;
-            if (head == null) {
-                n.prev = n.next = n;
-                return n;
-            }
-            Node tail = head.prev;
-            n.prev = tail;
-            n.next = head;
-            tail.next = n;
-            head.prev = n;
-            return head;
-        }
-
-        /** Removes {@code n} from the queue headed by {@code head} if it is still linked there; returns the new head. */
-        static Node unlink(Node head, Node n) {
-            if (!n.queued) return head;
-            n.queued = false;
-            Node next = n.next;
-            if (next == n) {
-                head = null;
-            } else {
-                Node prev = n.prev;
-                prev.next = next;
-                next.prev = prev;
-                if (head == n) head = next;
-            }
-            n.prev = n.next = null;
-            return head;
-        }
-
-        /**
-         * Unlinks every node of the queue headed by {@code head} and returns them, in order, as a chain linked
-         * through {@code next} and ending in null, for the caller to complete outside the lock.
-         */
-        static Node detachAll(Node head) {
-            if (head == null) return null;
-            head.prev.next = null;
-            for (Node n = head; n != null; n = n.next) {
-                n.queued = false;
-                n.prev = null;
-            }
-            return head;
         }
     }
 }
