@@ -370,7 +370,8 @@ public final class Channel<T> implements Iterable<T> {
 
     /** The waiter of a send (of {@code item}) or a receive (item null) that must block: see {@link Waiter.Kind}. */
     private Waiter newWaiter(Object item) {
-        return new Waiter(Thread.currentThread(), core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK, item);
+        Waiter.Kind kind = core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK;
+        return new Waiter(Thread.currentThread(), kind, item);
     }
 
     void enqueueSenderLocked(WaitNode n) {
