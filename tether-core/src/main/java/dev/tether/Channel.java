@@ -126,7 +126,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        WaitNode node;
+        Waiter node;
         lock();
         try {
             if (offerLocked(value)) return;
@@ -135,7 +135,7 @@ public final class Channel<T> implements Iterable<T> {
         } finally {
             unlock();
         }
-        int s = Blocking.await(node.waiter, sendReason, waitOn, this, 0L, null);
+        int s = Blocking.await(node, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
             if (node.item == WaitNode.CLOSED) throw closedForSend();
             return;
@@ -152,7 +152,7 @@ public final class Channel<T> implements Iterable<T> {
      * @throws CancelledException     if the current context is done while blocked; nothing was received
      */
     public T receive() throws InterruptedException {
-        WaitNode node;
+        Waiter node;
         lock();
         try {
             Object v = pollLocked();
@@ -162,7 +162,7 @@ public final class Channel<T> implements Iterable<T> {
         } finally {
             unlock();
         }
-        int s = Blocking.await(node.waiter, receiveReason, waitOn, this, 0L, null);
+        int s = Blocking.await(node, receiveReason, waitOn, this, 0L, null);
         if (s == 0) return valueOrThrow(node.item);
         unlink(node, false);
         throw Blocking.abandoned(s);

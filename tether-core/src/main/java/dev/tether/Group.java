@@ -175,7 +175,7 @@ public final class Group implements AutoCloseable {
      *                              until {@link #close()}
      */
     public void join() throws InterruptedException {
-        WaitNode node = null;
+        Waiter node = null;
         synchronized (this) {
             joining = true;
             if (live > 0) {
@@ -184,7 +184,7 @@ public final class Group implements AutoCloseable {
             }
         }
         if (node != null) {
-            int s = Blocking.await(node.waiter, WaitReason.GROUP_WAIT, id(), this, 0L, null);
+            int s = Blocking.await(node, WaitReason.GROUP_WAIT, id(), this, 0L, null);
             if (s != 0) {
                 synchronized (this) {
                     joinWaiters = WaitNode.unlink(joinWaiters, node);
@@ -248,7 +248,7 @@ public final class Group implements AutoCloseable {
     /** Admits and spawns one task; waits for a slot if {@code wait}, else returns null when there is none. */
     private <T> Task<T> start(String name, Callable<? extends T> body, Object userBody, boolean wait) {
         Objects.requireNonNull(userBody, "body");
-        WaitNode node = null;
+        Waiter node = null;
         synchronized (this) {
             if (joining) {
                 throw new IllegalStateException("cannot start a task in " + this
@@ -291,14 +291,13 @@ public final class Group implements AutoCloseable {
      * Waits until a finishing task hands this caller its slot, or the group's context is done (then the caller is
      * admitted without a slot: its task will not run). Returns admitted; throws if the caller gave up.
      */
-    private void awaitSlot(WaitNode node) {
-        Waiter w = node.waiter;
+    private void awaitSlot(Waiter w) {
         WaitNode doneNode = new WaitNode(w, GROUP_DONE, null);
         if (!context.addListener(doneNode)) w.tryClaim(GROUP_DONE);
         int s = Blocking.await(w, WaitReason.GROUP_SLOT, id(), this, 0L, null);
         context.removeListener(doneNode);
         synchronized (this) {
-            slotWaiters = WaitNode.unlink(slotWaiters, node);
+            slotWaiters = WaitNode.unlink(slotWaiters, w);
             if (s == GROUP_DONE) {
                 live++;
                 admitted++;

@@ -54,7 +54,7 @@ final class JobQueue extends LockedRing {
      * @throws CancelledException   if the current context is done while waiting; the job was not accepted
      */
     boolean put(Task.Body job) throws InterruptedException {
-        WaitNode node;
+        Waiter node;
         Waiter woken;
         lock();
         try {
@@ -73,7 +73,7 @@ final class JobQueue extends LockedRing {
             woken.wake();
             return true;
         }
-        int s = Blocking.await(node.waiter, WaitReason.POOL_SUBMIT, poolId, this, 0L, null);
+        int s = Blocking.await(node, WaitReason.POOL_SUBMIT, poolId, this, 0L, null);
         if (s == 0) return node.item != CLOSED;
         unlink(node, true);
         throw Blocking.abandoned(s);
@@ -129,7 +129,7 @@ final class JobQueue extends LockedRing {
     Task.Body take() throws InterruptedException {
         boolean wasLooking = false;
         for (;;) {
-            WaitNode node;
+            Waiter node;
             Waiter wakeSubmitter = null, wakeWorker = null;
             Object job;
             // A worker woken to look whose context ended meanwhile takes nothing more (a pool's rule), but passes
@@ -161,7 +161,7 @@ final class JobQueue extends LockedRing {
                 if (done) throw Blocking.abandoned(Waiter.CONTEXT_DONE);
                 return (Task.Body) job;
             }
-            int s = Blocking.await(node.waiter, WaitReason.POOL_IDLE, poolId, this, 0L, null);
+            int s = Blocking.await(node, WaitReason.POOL_IDLE, poolId, this, 0L, null);
             if (s != 0) {
                 unlink(node, false);
                 throw Blocking.abandoned(s);

@@ -360,12 +360,12 @@ public final class Task<T> {
 
     private boolean awaitFinished(long deadline) throws InterruptedException {
         if (current0() == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
-        WaitNode node = new Waiter(Thread.currentThread());
+        Waiter node = new Waiter(Thread.currentThread());
         synchronized (this) {
             if (finished) return true;
             joiners = WaitNode.append(joiners, node);
         }
-        int s = Blocking.await(node.waiter, WaitReason.TASK_JOIN, record.id, this, deadline, null);
+        int s = Blocking.await(node, WaitReason.TASK_JOIN, record.id, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
             joiners = WaitNode.unlink(joiners, node);

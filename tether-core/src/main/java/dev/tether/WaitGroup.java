@@ -109,13 +109,13 @@ public final class WaitGroup {
 
     /** Returns false if {@code deadline} (0: none) passed first. */
     private boolean await(long deadline) throws InterruptedException {
-        WaitNode node;
+        Waiter node;
         synchronized (this) {
             if (count == 0) return true;
             node = new Waiter(Thread.currentThread());
             waiters = WaitNode.append(waiters, node);
         }
-        int s = Blocking.await(node.waiter, WaitReason.WAIT_GROUP, 0, this, deadline, null);
+        int s = Blocking.await(node, WaitReason.WAIT_GROUP, 0, this, deadline, null);
         if (s == 0) return true;
         synchronized (this) {
             waiters = WaitNode.unlink(waiters, node);
