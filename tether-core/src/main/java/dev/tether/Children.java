@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The live-task count of one owner (a scope, or a task that spawned tasks), and the owner's wait for it to reach
@@ -38,16 +39,19 @@ final class Children {
      * each must be woken (a single field, overwritten by the second closer, left the first parked forever).
      */
     private final ArrayList<Thread> awaiting = new ArrayList<>(1);
-    /** Run after each task's exit; null for none. */
-    private final Runnable onExit;
+    /** Run after each task's exit, with the task (null for one that never started); null for none. */
+    private final Consumer<Task<?>> onExit;
 
     /** {@code owner}'s toString names the owner in error messages. */
     Children(Object owner) {
         this(owner, null);
     }
 
-    /** Same, running {@code onExit} (if not null) each time a task exits, after it stopped counting as live. */
-    Children(Object owner, Runnable onExit) {
+    /**
+     * Same, running {@code onExit} (if not null) each time a task exits, after it stopped counting as live, with the
+     * task (null for one whose thread never started).
+     */
+    Children(Object owner, Consumer<Task<?>> onExit) {
         this.describedOwner = owner;
         this.onExit = onExit;
     }
@@ -65,7 +69,8 @@ final class Children {
         }
     }
 
-    void exit() {
+    /** One admitted task has finished: {@code task}, or null if its thread never started. */
+    void exit(Task<?> task) {
         int s = (int) STATE.getAndAdd(this, -ONE) - ONE;
         if (s >>> 1 == 0 && waiters != 0) {
             Thread[] ws;
@@ -74,7 +79,7 @@ final class Children {
             }
             for (Thread w : ws) LockSupport.unpark(w);
         }
-        if (onExit != null) onExit.run();
+        if (onExit != null) onExit.accept(task);
     }
 
     int live() {

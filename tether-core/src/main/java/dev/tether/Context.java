@@ -37,6 +37,8 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
 
     static final ScopedValue<Context> CURRENT = ScopedValue.newInstance();
     private static final Context BACKGROUND = new Background();
+    /** Stands for "not bound" in {@code CURRENT.orElse}, which rejects null; never leaves {@link #currentFor}. */
+    private static final Context UNBOUND = new Background();
 
     Context() {
     }
@@ -59,7 +61,8 @@ public abstract sealed class Context permits Context.Background, Context.WithVal
      * only itself, not its context too (one binding per task start instead of two): its context is the default.
      */
     static Context currentFor(Task<?> task) {
-        if (CURRENT.isBound()) return CURRENT.get();
+        Context c = CURRENT.orElse(UNBOUND); // one lookup, where isBound and get take two
+        if (c != UNBOUND) return c;
         return task == null ? BACKGROUND : task.context;
     }
 

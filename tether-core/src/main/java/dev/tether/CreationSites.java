@@ -36,12 +36,26 @@ final class CreationSites {
         }
     };
 
+    /** A body class and its site: the last one looked up, checked before {@link #BY_BODY}. */
+    private record Last(Class<?> type, StackTraceElement site) {
+    }
+
+    /**
+     * The last lookup's answer. A loop spawning one lambda finds it here, without the {@link ClassValue} lookup
+     * (which cost about as much as the rest of the spawn's bookkeeping). Written racily: a record's fields are final,
+     * so a reader sees either a whole earlier answer or a whole later one, and both are right for their class.
+     */
+    private static Last last;
+
     /** The site that spawned a task whose body is an instance of {@code bodyClass}. */
     static StackTraceElement caller(Class<?> bodyClass) {
+        Last l = last;
+        if (l != null && l.type == bodyClass) return l.site;
         if (EXACT || !bodyClass.isHidden()) return caller();
         StackTraceElement[] slot = BY_BODY.get(bodyClass);
         StackTraceElement e = slot[0];
         if (e == null) slot[0] = e = caller(); // StackTraceElement is immutable: a racy publication is safe
+        last = new Last(bodyClass, e);
         return e;
     }
 

@@ -266,23 +266,18 @@ public final class Group implements AutoCloseable {
         }
         if (node != null) awaitSlot(node);
         Callable<T> wrapped = () -> {
-            T v;
             try {
-                v = body.call();
+                return body.call();
             } catch (Throwable e) {
                 failed(e);
                 throw e;
             }
-            synchronized (this) {
-                succeeded++;
-            }
-            return v;
         };
         try {
             return scope.spawn(name, wrapped, userBody);
         } catch (IllegalStateException closed) {
             // The scope refused the task (close() ran since the check above), so its exit hook will never run.
-            taskExited();
+            taskExited(null);
             throw new IllegalStateException("cannot start a task in " + this + ": close() has begun", closed);
         }
     }
@@ -333,11 +328,15 @@ public final class Group implements AutoCloseable {
         if (cancelNow) context.cancel(e);
     }
 
-    /** The scope's exit hook: one task finished. Hands its slot to a waiting caller, or frees it. */
-    private void taskExited() {
+    /**
+     * The scope's exit hook: {@code task} finished (null: a task that never started). Counts its success, and hands
+     * its slot to a waiting caller or frees it.
+     */
+    private void taskExited(Task<?> task) {
         WaitNode handOff = null;
         WaitNode joiners = null;
         synchronized (this) {
+            if (task != null && task.bodyReturned()) succeeded++;
             for (WaitNode n; (n = slotWaiters) != null; ) {
                 slotWaiters = WaitNode.unlink(n, n);
                 if (n.waiter.tryClaim(n.index)) {

@@ -74,8 +74,13 @@ public final class Task<T> {
      * failure): the task then reports that failure, not a cancellation.
      */
     boolean failureCancelled;
-    /** Threads in join(); guarded by this. */
-    private WaitNode joiners;
+    /**
+     * Threads in join(); changed under this task's monitor. A joiner appends itself, then reads {@link #finished};
+     * {@link #finish()} writes {@code finished}, then reads this field and takes the monitor only if somebody waits.
+     * Both volatile, so either the joiner sees the task finished (and unlinks itself) or the finisher sees the
+     * joiner (and wakes it), never neither.
+     */
+    private volatile WaitNode joiners;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
 
@@ -179,7 +184,7 @@ public final class Task<T> {
                 TaskRegistry.remove(t.record);
                 t.context.cancelWith(FINISHED);
             }
-            if (owner != null) owner.exit();
+            if (owner != null) owner.exit(null);
             throw e;
         }
         return t;
@@ -245,14 +250,16 @@ public final class Task<T> {
             // Whatever happened above (an uncaught-exception handler that throws, an Error), the task must leave
             // the registry and release its joiners and its owner, or they would wait forever.
             TaskRegistry.remove(record);
-            WaitNode waiting;
-            synchronized (this) {
-                finished = true;
-                waiting = WaitNode.detachAll(joiners);
-                joiners = null;
+            finished = true;
+            if (joiners != null) { // usually nobody waits: skip the monitor (see joiners)
+                WaitNode waiting;
+                synchronized (this) {
+                    waiting = WaitNode.detachAll(joiners);
+                    joiners = null;
+                }
+                WaitNode.wakeAll(waiting);
             }
-            WaitNode.wakeAll(waiting);
-            if (owner != null) owner.exit();
+            if (owner != null) owner.exit(this);
         }
     }
 
@@ -264,6 +271,11 @@ public final class Task<T> {
     void reclaimed(TaskInfo info) {
         failure = new TaskLeakedException(info);
         Thread.ofVirtual().name("tether-reaper-" + record.id).start(this::finish); // start() publishes failure
+    }
+
+    /** True if the body ran and returned normally. Read by the owner's exit hook, on the task's own thread. */
+    boolean bodyReturned() {
+        return !notStarted && failure == null;
     }
 
     void interruptIfRunning() {
@@ -362,8 +374,11 @@ public final class Task<T> {
         if (current0() == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
         Waiter node = new Waiter(Thread.currentThread());
         synchronized (this) {
-            if (finished) return true;
             joiners = WaitNode.append(joiners, node);
+            if (finished) {
+                joiners = WaitNode.unlink(joiners, node);
+                return true;
+            }
         }
         int s = Blocking.await(node, WaitReason.TASK_JOIN, record.id, this, deadline, null);
         if (s == 0) return true;

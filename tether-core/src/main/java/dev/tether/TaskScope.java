@@ -2,6 +2,7 @@ package dev.tether;
 
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * An owner for tasks, bounded by a block of code: tasks spawned with {@link #go} cannot outlive it.
@@ -32,7 +33,7 @@ public final class TaskScope implements AutoCloseable {
      * ({@code scope 3}, {@code group 8}, {@code pool 5}). {@code onExit}, if not null, runs each time one of its
      * tasks has finished, whether or not its body ran.
      */
-    TaskScope(TaskInfo.Owner.Kind kind, Context parent, String name, Runnable onExit) {
+    TaskScope(TaskInfo.Owner.Kind kind, Context parent, String name, Consumer<Task<?>> onExit) {
         this.context = parent.withCancel();
         TaskRecord opener = Task.currentRecord();
         this.info = new TaskInfo.Owner(kind, Task.nextId(), name,
@@ -138,8 +139,8 @@ public final class TaskScope implements AutoCloseable {
     @Override
     public void close() {
         children.close();
-        context.cancelWith(CancelledException.stacklessLazy(info, "closed"));
-        children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
+        if (!context.isDone()) context.cancelWith(CancelledException.stacklessLazy(info, "closed"));
+        if (children.live() != 0) children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 
     @Override

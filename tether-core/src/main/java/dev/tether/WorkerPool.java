@@ -298,7 +298,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** The scope's exit hook: a worker ended, so the pool is ending: accept no more jobs. */
-    private void workerExited() {
+    private void workerExited(Task<?> ignored) {
         queue.close();
     }
 
