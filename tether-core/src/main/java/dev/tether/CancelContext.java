@@ -20,6 +20,12 @@ import java.util.concurrent.ScheduledFuture;
  * outside any lock — claims and wakes the waiters and cancels the children. It walks the subtree with an explicit
  * work list, so a deep chain of contexts cannot overflow the stack. A child that closes itself later finds its
  * parent already done and leaves the detached list alone; a child created under a done parent is born done.
+ *
+ * <p>A task's own context, ended by {@link #finish} when the task ends, stays linked in its parent's list: unlinking
+ * it would make every finishing task take its parent's monitor and write into its siblings, cache lines the
+ * spawning thread is using on another core. Instead {@link #adopt} sweeps the done children out whenever the list
+ * has doubled since the last sweep, so it never holds more than about twice the live children (plus a few): the
+ * sweeps cost O(1) per adopted child, paid by the spawner.
  */
 public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext, HookContext {
 
@@ -34,13 +40,19 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     /** The cause given to cancel, or null to mean "err". Written before err. */
     private Throwable cause;
 
+    /** Fewest linked children at which {@link #adopt} sweeps out the done ones. */
+    private static final int SWEEP_MIN = 16;
+
     // Guarded by this context's monitor.
     private CancelContext firstChild;
+    /** How many children are linked, and the count above which {@link #adopt} next sweeps. */
+    private int linkedChildren, sweepAt = SWEEP_MIN;
     /** Head of the wait queue of operations woken when this context is done (see {@link WaitNode#append}). */
     private WaitNode listeners;
     private ScheduledFuture<?> timer;
     // Guarded by source's monitor.
     private CancelContext prevSibling, nextSibling;
+    private boolean linked;
 
     CancelContext(Context parent, long deadlineNanos, Instant deadline) {
         this.parent = parent;
@@ -90,6 +102,14 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     /** Cancels with a prepared {@code err} and no cause: for hot paths that must not build an exception. */
     final void cancelWith(CancelledException e) {
         if (err == null && cancelTree(e, null)) detachFromParent();
+    }
+
+    /**
+     * Ends a task's own context as its task ends: cancels it with {@code e} but leaves it linked in its parent,
+     * which sweeps it out later (see the class comment).
+     */
+    final void finish(CancelledException e) {
+        if (err == null) cancelTree(e, null);
     }
 
     /** Same as {@link #cancel()}: closing ends the work this context governs. */
@@ -173,23 +193,36 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
             child.nextSibling = h;
             if (h != null) h.prevSibling = child;
             firstChild = child;
+            child.linked = true;
+            if (++linkedChildren > sweepAt) {
+                for (CancelContext k = firstChild; k != null; ) {
+                    CancelContext next = k.nextSibling;
+                    if (k.err != null) unlinkChild(k);
+                    k = next;
+                }
+                sweepAt = Math.max(SWEEP_MIN, 2 * linkedChildren);
+            }
             return true;
         }
+    }
+
+    /** Unlinks {@code k}, a linked child of this context. Monitor held. */
+    private void unlinkChild(CancelContext k) {
+        CancelContext p = k.prevSibling, n = k.nextSibling;
+        if (p == null) firstChild = n;
+        else p.nextSibling = n;
+        if (n != null) n.prevSibling = p;
+        k.prevSibling = k.nextSibling = null;
+        k.linked = false;
+        linkedChildren--;
     }
 
     private void detachFromParent() {
         CancelContext s = source;
         if (s == null) return;
         synchronized (s) {
-            if (s.err != null) return; // s detached its whole list when it was cancelled
-            CancelContext p = prevSibling, n = nextSibling;
-            if (p == null) {
-                if (s.firstChild == this) s.firstChild = n;
-            } else {
-                p.nextSibling = n;
-            }
-            if (n != null) n.prevSibling = p;
-            prevSibling = nextSibling = null;
+            // If s is done, it detached its whole list when it was cancelled; if this is not linked, a sweep took it.
+            if (s.err == null && linked) s.unlinkChild(this);
         }
     }
 
@@ -217,6 +250,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      * (linked through nextSibling), or {@code this} if it was already done.
      */
     private CancelContext cancelOne(CancelledException e, Throwable c) {
+        if (err != null) return this; // a finished task's context, still linked: no monitor needed to see it
         WaitNode waiting;
         CancelContext kids;
         ScheduledFuture<?> t;

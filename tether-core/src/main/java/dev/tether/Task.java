@@ -239,7 +239,7 @@ public final class Task<T> {
             if (context.isDone() && !failureCancelled) cancelled = true;
             Children c = children;
             if (c != null) c.close();
-            context.cancelWith(FINISHED);
+            context.end(FINISHED);
             if (c != null) c.awaitNone(WaitReason.CHILDREN, 0, record); // dumps show [wait children]
             Throwable f = failure;
             if (owner == null && f != null && !cancelled && !notStarted) {

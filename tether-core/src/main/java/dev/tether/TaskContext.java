@@ -2,7 +2,8 @@ package dev.tether;
 
 /** A task's own context: cancelling it interrupts the task's thread while its body runs. */
 final class TaskContext extends CancelContext {
-    private final Task<?> task;
+    /** Null once the task has ended: see {@link #end}. */
+    private Task<?> task;
 
     TaskContext(Context parent, Task<?> task) {
         super(parent, parent.deadlineNanos(), parent.deadlineOrNull());
@@ -11,8 +12,13 @@ final class TaskContext extends CancelContext {
         this.task = task;
     }
 
-    Task<?> task() {
-        return task;
+    /**
+     * Ends this context as its task ends (see {@link CancelContext#finish}) and drops the task: a done context may
+     * stay linked in its parent until a sweep, and must not keep the task's result reachable meanwhile.
+     */
+    void end(CancelledException e) {
+        finish(e);
+        task = null;
     }
 
     @Override

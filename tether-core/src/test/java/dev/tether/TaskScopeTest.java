@@ -326,4 +326,44 @@ class TaskScopeTest {
         assertThrows(NullPointerException.class, () -> TaskScope.open("n", null));
         assertThrows(NullPointerException.class, () -> TaskScope.open(null, Context.background()));
     }
+
+    @Test
+    void finishedTasksDoNotAccumulateUnderALongLivedScope() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            CancelContext ctx = (CancelContext) scope.context();
+            // A long-lived task adopted first ends up last in the list, behind every short one that follows it.
+            Task<Void> longLived = scope.go(() -> release.await());
+            int most = 0;
+            for (int i = 0; i < 10_000; i++) {
+                assertEquals(i, scope.go(() -> 0).join() + i);
+                most = Math.max(most, TestSupport.linkedChildren(ctx));
+            }
+            // A finished task's context stays linked only until the list has doubled; at most 2 live here.
+            assertTrue(most <= 2 * 2 + 16 + 1, "linked children peaked at " + most);
+            // A burst of live tasks, then all of them finish: the next spawns sweep them out again.
+            CountDownLatch burst = new CountDownLatch(1);
+            List<Task<Void>> many = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) many.add(scope.go(() -> burst.await()));
+            burst.countDown();
+            for (Task<Void> t : many) t.join();
+            for (int i = 0; i < 2_000; i++) scope.go(() -> 0).join();
+            assertTrue(TestSupport.linkedChildren(ctx) <= 2 * 2 + 16 + 1,
+                    "linked children after the burst: " + TestSupport.linkedChildren(ctx));
+            // Cancellation still reaches the live task through the swept list.
+            assertFalse(longLived.isDone());
+            scope.cancel();
+            assertThrows(CancelledException.class, longLived::join);
+        }
+    }
+
+    @Test
+    void aFinishedTasksContextLetsGoOfTheTask() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<byte[]> t = scope.go(() -> new byte[1024]);
+            t.join();
+            // The context may stay linked in the scope's until a sweep: it must not keep the task (and its result).
+            assertEquals(null, TestSupport.taskOf(t.context()));
+        }
+    }
 }

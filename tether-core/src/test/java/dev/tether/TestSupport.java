@@ -162,6 +162,23 @@ public final class TestSupport {
         }
     }
 
+    /** How many children {@code ctx} links now, done ones not yet swept out included. */
+    static int linkedChildren(CancelContext ctx) {
+        synchronized (ctx) {
+            int n = 0;
+            for (Object k = read(CancelContext.class, ctx, "firstChild"); k != null;
+                 k = read(CancelContext.class, k, "nextSibling")) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** The task a task's own context still refers to: null once the task has ended. */
+    static Object taskOf(Context taskContext) {
+        return read(taskContext.getClass(), taskContext, "task");
+    }
+
     private static Object read(Class<?> type, Object target, String field) {
         try {
             Field f = type.getDeclaredField(field);
