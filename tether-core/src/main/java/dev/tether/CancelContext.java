@@ -22,10 +22,10 @@ import java.util.concurrent.ScheduledFuture;
  * parent already done and leaves the detached list alone; a child created under a done parent is born done.
  *
  * <p>A task's own context, ended by {@link #finish} when the task ends, stays linked in its parent's list: unlinking
- * it would make every finishing task take its parent's monitor and write into its siblings, cache lines the
- * spawning thread is using on another core. Instead {@link #adopt} sweeps the done children out whenever the list
- * has doubled since the last sweep, so it never holds more than about twice the live children (plus a few): the
- * sweeps cost O(1) per adopted child, paid by the spawner.
+ * it would make every finishing task take its parent's monitor and write into its siblings, which the spawning
+ * thread uses too. Instead {@link #adopt} sweeps the done children out whenever the list has doubled since the last
+ * sweep, so it never holds more than about twice the live children (plus a few), at an amortised O(1) per adopted
+ * child, paid by the spawner.
  */
 public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext, HookContext {
 

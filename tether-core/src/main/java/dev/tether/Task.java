@@ -273,7 +273,7 @@ public final class Task<T> {
         Thread.ofVirtual().name("tether-reaper-" + record.id).start(this::finish); // start() publishes failure
     }
 
-    /** True if the body ran and returned normally. Read by the owner's exit hook, on the task's own thread. */
+    /** True if the body ran and returned normally. For the owner's exit hook, on the thread finishing the task. */
     boolean bodyReturned() {
         return !notStarted && failure == null;
     }
