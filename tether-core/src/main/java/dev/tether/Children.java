@@ -38,7 +38,7 @@ final class Children {
      * Threads in {@link #awaitNone}, guarded by this. More than one when several threads close a scope at once:
      * each must be woken (a single field, overwritten by the second closer, left the first parked forever).
      */
-    private final ArrayList<Thread> awaiting = new ArrayList<>(1);
+    private ArrayList<Thread> awaiting; // created by the first wait: most owners never wait
     /** Run after each task's exit, with the task (null for one that never started); null for none. */
     private final Consumer<Task<?>> onExit;
 
@@ -102,6 +102,7 @@ final class Children {
         if (live() == 0) return;
         Thread self = Thread.currentThread();
         synchronized (this) {
+            if (awaiting == null) awaiting = new ArrayList<>(1);
             awaiting.add(self);
             waiters++;
         }
