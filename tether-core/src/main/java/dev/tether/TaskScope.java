@@ -140,6 +140,7 @@ public final class TaskScope implements AutoCloseable {
     public void close() {
         children.close();
         if (!context.isDone()) context.cancelWith(CancelledException.stacklessLazy(info, "closed"));
+        // Checked here too so that a scope with nothing left running skips looking up the current task.
         if (children.live() != 0) children.awaitNone(WaitReason.SCOPE_CLOSE, info.id(), Task.currentRecord());
     }
 
