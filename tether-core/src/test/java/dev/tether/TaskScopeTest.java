@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -334,13 +335,16 @@ class TaskScopeTest {
             CancelContext ctx = (CancelContext) scope.context();
             // A long-lived task adopted first ends up last in the list, behind every short one that follows it.
             Task<Void> longLived = scope.go(() -> release.await());
+            // Twice the (at most 2) live tasks, plus the sweep's minimum of 16, plus the one being adopted.
+            int bound = 2 * 2 + 16 + 1;
             int most = 0;
             for (int i = 0; i < 10_000; i++) {
-                assertEquals(i, scope.go(() -> 0).join() + i);
+                int n = i;
+                assertEquals(n, (int) scope.go(() -> n).join());
                 most = Math.max(most, TestSupport.linkedChildren(ctx));
             }
-            // A finished task's context stays linked only until the list has doubled; at most 2 live here.
-            assertTrue(most <= 2 * 2 + 16 + 1, "linked children peaked at " + most);
+            // A finished task's context stays linked only until the list has doubled.
+            assertTrue(most <= bound, "linked children peaked at " + most);
             // A burst of live tasks, then all of them finish: the next spawns sweep them out again.
             CountDownLatch burst = new CountDownLatch(1);
             List<Task<Void>> many = new ArrayList<>();
@@ -348,7 +352,7 @@ class TaskScopeTest {
             burst.countDown();
             for (Task<Void> t : many) t.join();
             for (int i = 0; i < 2_000; i++) scope.go(() -> 0).join();
-            assertTrue(TestSupport.linkedChildren(ctx) <= 2 * 2 + 16 + 1,
+            assertTrue(TestSupport.linkedChildren(ctx) <= bound,
                     "linked children after the burst: " + TestSupport.linkedChildren(ctx));
             // Cancellation still reaches the live task through the swept list.
             assertFalse(longLived.isDone());
@@ -363,7 +367,7 @@ class TaskScopeTest {
             Task<byte[]> t = scope.go(() -> new byte[1024]);
             t.join();
             // The context may stay linked in the scope's until a sweep: it must not keep the task (and its result).
-            assertEquals(null, TestSupport.taskOf(t.context()));
+            assertNull(TestSupport.taskOf(t.context()));
         }
     }
 }
