@@ -232,11 +232,10 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
         if (kids == this) return false;
         ArrayDeque<CancelContext> work = null;
         for (;;) {
-            for (CancelContext k = kids; k != null; ) {
-                CancelContext next = k.nextSibling; // stable: the detached list is no longer linked or unlinked
+            for (CancelContext k = kids; k != null; k = k.nextSibling) { // stable: the list is detached
+                if (k.err != null) continue; // done already, its subtree too: a finished task's, say
                 if (work == null) work = new ArrayDeque<>();
                 work.push(k);
-                k = next;
             }
             if (work == null || work.isEmpty()) return true;
             CancelContext k = work.pop();

@@ -27,7 +27,7 @@ public class CancelledException extends CancellationException {
     static CancelledException stackless(String message, Throwable cause) {
         return new CancelledException(message, cause) {
             @Override
-            public synchronized Throwable fillInStackTrace() {
+            public Throwable fillInStackTrace() { // not synchronized: it touches nothing
                 return this;
             }
         };
@@ -45,7 +45,7 @@ public class CancelledException extends CancellationException {
             }
 
             @Override
-            public synchronized Throwable fillInStackTrace() {
+            public Throwable fillInStackTrace() { // not synchronized: it touches nothing
                 return this;
             }
         };

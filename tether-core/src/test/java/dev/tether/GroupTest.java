@@ -368,4 +368,71 @@ class GroupTest {
             }
         }
     }
+
+    /**
+     * Rounds of several threads starting tasks in one limited group at once (with {@code go} and {@code tryGo}),
+     * while, in half the rounds, another thread joins before they are done: every accepted task ran exactly once and
+     * no refused one ran, no more than the limit ran at once, and once {@code join} returned no task was running and
+     * none started afterwards. The slot handover and the join's wake-up race with lock-free exits here.
+     */
+    @Test
+    void stressConcurrentStartersAndAnEarlyJoinLoseNoSlotAndNoWakeUp() throws Exception {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        for (int round = 0; round < 300; round++) {
+            int limit = 1 + rnd.nextInt(3), starters = 2 + rnd.nextInt(3), perStarter = 1 + rnd.nextInt(25);
+            boolean earlyJoin = rnd.nextBoolean();
+            AtomicInteger running = new AtomicInteger(), max = new AtomicInteger(), started = new AtomicInteger(),
+                    accepted = new AtomicInteger(), ran = new AtomicInteger(), dup = new AtomicInteger();
+            Set<Integer> ids = ConcurrentHashMap.newKeySet();
+            CyclicBarrier go = new CyclicBarrier(starters + 1);
+            List<Thread> threads = new ArrayList<>();
+            int startedAtJoin, runningAtJoin;
+            try (Group g = Group.open()) {
+                g.limit(limit);
+                for (int t = 0; t < starters; t++) {
+                    int base = t * perStarter;
+                    threads.add(Thread.ofVirtual().start(() -> {
+                        try {
+                            go.await();
+                            for (int i = 0; i < perStarter; i++) {
+                                int id = base + i;
+                                Task.Body body = () -> {
+                                    started.incrementAndGet();
+                                    max.accumulateAndGet(running.incrementAndGet(), Math::max);
+                                    if (!ids.add(id)) dup.incrementAndGet();
+                                    Thread.yield();
+                                    running.decrementAndGet();
+                                    ran.incrementAndGet();
+                                };
+                                if (i % 3 == 2) {
+                                    if (g.tryGo(body)) accepted.incrementAndGet();
+                                } else {
+                                    g.go(body);
+                                    accepted.incrementAndGet();
+                                }
+                            }
+                        } catch (IllegalStateException joinBegun) {
+                            // the early join stopped intake: expected in those rounds
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }));
+                }
+                go.await(10, TimeUnit.SECONDS);
+                if (!earlyJoin) for (Thread t : threads) assertTrue(t.join(java.time.Duration.ofSeconds(30)));
+                g.join();
+                startedAtJoin = started.get();
+                runningAtJoin = running.get();
+            }
+            for (Thread t : threads) assertTrue(t.join(java.time.Duration.ofSeconds(30)), "a starter hung");
+            String where = "round " + round + " (limit " + limit + ", " + starters + " starters, early join "
+                    + earlyJoin + ")";
+            assertEquals(0, dup.get(), where + ": a task ran twice");
+            assertEquals(0, runningAtJoin, where + ": a task was running when join returned");
+            assertEquals(startedAtJoin, started.get(), where + ": a task started after join returned");
+            assertEquals(accepted.get(), ran.get(), where + ": every accepted task ran, and no other");
+            assertTrue(max.get() <= limit, where + ": limit exceeded: " + max.get());
+            if (!earlyJoin) assertTrue(accepted.get() >= starters * (perStarter - perStarter / 3), where);
+        }
+    }
 }
