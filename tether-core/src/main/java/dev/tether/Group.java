@@ -90,7 +90,7 @@ public final class Group implements AutoCloseable {
     /** 0: no limit. Written under the monitor before {@link #STARTED} is set, never after. */
     private int limit;
 
-    // Guarded by this.
+    // Guarded by this (join reads the first two without it once no task is live: see there).
     /** Tasks that exited without their body returning normally: failed, cancelled, or never run. */
     private long unsuccessful;
     private Throwable first;
@@ -230,6 +230,9 @@ public final class Group implements AutoCloseable {
         // reason if there was one, which the check below needs.
         CancelledException outside = context.errOrNull() == null ? null : context.newException();
         context.cancelWith(CancelledException.stacklessLazy(this, "joined"));
+        // Every exit wrote these under the monitor before the release that join saw leave no task live, so plain
+        // reads see them; the monitor is needed only to report.
+        if (first == null && unsuccessful == 0) return;
         synchronized (this) {
             if (first != null) {
                 TaskFailedException e = new TaskFailedException(this + ": task " + firstTask + " failed: " + first,
@@ -265,7 +268,7 @@ public final class Group implements AutoCloseable {
      */
     @Override
     public void close() {
-        setFlag(JOINING);
+        if ((state & JOINING) == 0) setFlag(JOINING);
         scope.close();
     }
 
