@@ -1,7 +1,5 @@
 package dev.tether;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -49,50 +47,25 @@ import java.util.concurrent.Callable;
  * waiting for a slot shows as {@code [group slot]}, one in {@code join} as {@code [group wait]}.
  *
  * <h2>Implementation notes</h2>
- * One word, {@code state}, holds the number of live tasks (admitted by {@code go} and not yet finished) and four
- * flags, so that admitting a task and a task's exit are one CAS each and take no lock while nobody waits: a
- * fan-out's spawning thread and its finishing tasks, on other carriers, would otherwise meet on the group's monitor.
- * A slot is held from admission to exit (a task that never ran its body exits too). A finishing task hands its slot
- * directly to the first waiting caller of {@code go} (claiming that caller's {@link Waiter}), so the live count never
- * dips while callers wait and a late caller cannot barge past them. The monitor guards the two wait queues and the
- * failure record; a waiter queues itself under it and then sets its flag by a CAS that re-reads the live count in
- * the same word an exit decrements. Either the exit sees the flag and takes the monitor to hand over or wake, or its
- * decrement makes the waiter's CAS fail and the waiter sees the freed slot (or, for {@code join}, no live task):
- * no wake-up is lost.
+ * {@code admitted} counts tasks {@code go} has admitted and {@code live} those among them that have not finished
+ * (counted down by the scope's exit hook, which runs for every task, including one that never ran its body). A
+ * slot is held from admission to exit. A finishing task hands its slot directly to the first waiting caller of
+ * {@code go} (claiming that caller's {@link Waiter}), so {@code live} never dips while callers wait and a late
+ * caller cannot barge past them. {@code succeeded} counts bodies that returned normally; at the end of {@code join},
+ * {@code admitted - succeeded} bodies were either failures or cancelled.
  */
 public final class Group implements AutoCloseable {
     /** The outcome with which the group's context wakes a caller waiting for a slot. */
     private static final int GROUP_DONE = 1;
 
-    /** {@link #state}: the live count, and the flags above it. */
-    private static final long LIVE = 0xFFFF_FFFFL;
-    /** A task has been admitted: the limit is fixed from now on. Set first under the monitor, as limit() reads it. */
-    private static final long STARTED = 1L << 32;
-    /** {@code join} or {@code close} has begun: {@code go} throws. */
-    private static final long JOINING = 1L << 33;
-    /** {@link #slotWaiters} may be non-empty: an exit takes the monitor to hand its slot over. */
-    private static final long SLOT_WAITERS = 1L << 34;
-    /** {@link #joinWaiters} may be non-empty: the exit that leaves no task live takes the monitor to wake them. */
-    private static final long JOIN_WAITERS = 1L << 35;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(Group.class, "state", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final TaskScope scope;
     private final CancelContext context;
-    private volatile long state;
-    /** 0: no limit. Written under the monitor before {@link #STARTED} is set, never after. */
-    private int limit;
 
-    // Guarded by this (join reads the first two without it once no task is live: see there).
-    /** Tasks that exited without their body returning normally: failed, cancelled, or never run. */
-    private long unsuccessful;
+    // Guarded by this.
+    private int limit; // 0: no limit
+    private int live;
+    private long admitted, succeeded;
+    private boolean joining;
     private Throwable first;
     private long firstTask;
     private List<Throwable> later;
@@ -136,9 +109,9 @@ public final class Group implements AutoCloseable {
      */
     public synchronized Group limit(int n) {
         if (n < 1) throw new IllegalArgumentException("limit must be >= 1, was " + n);
-        if ((state & STARTED) != 0) {
-            throw new IllegalStateException("limit must be set before the first go: " + this
-                    + " has already started a task");
+        if (admitted > 0) {
+            throw new IllegalStateException("limit must be set before the first go: " + this + " already started "
+                    + admitted + " task(s)");
         }
         limit = n;
         return this;
@@ -203,18 +176,11 @@ public final class Group implements AutoCloseable {
      */
     public void join() throws InterruptedException {
         Waiter node = null;
-        if ((setFlag(JOINING) & LIVE) != 0) {
-            synchronized (this) {
-                for (long s = state; (s & LIVE) != 0; ) { // else every task exited meanwhile: no wait
-                    long witness = (s & JOIN_WAITERS) != 0 ? s
-                            : (long) STATE.compareAndExchange(this, s, s | JOIN_WAITERS);
-                    if (witness == s) {
-                        node = new Waiter(Thread.currentThread());
-                        joinWaiters = WaitNode.append(joinWaiters, node);
-                        break;
-                    }
-                    s = witness;
-                }
+        synchronized (this) {
+            joining = true;
+            if (live > 0) {
+                node = new Waiter(Thread.currentThread());
+                joinWaiters = WaitNode.append(joinWaiters, node);
             }
         }
         if (node != null) {
@@ -230,9 +196,6 @@ public final class Group implements AutoCloseable {
         // reason if there was one, which the check below needs.
         CancelledException outside = context.errOrNull() == null ? null : context.newException();
         context.cancelWith(CancelledException.stacklessLazy(this, "joined"));
-        // Every exit wrote these under the monitor before the release that join saw leave no task live, so plain
-        // reads see them; the monitor is needed only to report.
-        if (first == null && unsuccessful == 0) return;
         synchronized (this) {
             if (first != null) {
                 TaskFailedException e = new TaskFailedException(this + ": task " + firstTask + " failed: " + first,
@@ -240,9 +203,10 @@ public final class Group implements AutoCloseable {
                 if (later != null) later.forEach(e::addSuppressed);
                 throw e;
             }
-            if (unsuccessful > 0) {
+            if (succeeded < admitted) {
                 throw outside != null ? outside
-                        : new CancelledException(this + ": " + unsuccessful + " task(s) did not complete", null);
+                        : new CancelledException(this + ": " + (admitted - succeeded) + " task(s) did not complete",
+                        null);
             }
         }
     }
@@ -268,7 +232,9 @@ public final class Group implements AutoCloseable {
      */
     @Override
     public void close() {
-        if ((state & JOINING) == 0) setFlag(JOINING);
+        synchronized (this) {
+            joining = true;
+        }
         scope.close();
     }
 
@@ -282,10 +248,23 @@ public final class Group implements AutoCloseable {
     /** Admits and spawns one task; waits for a slot if {@code wait}, else returns null when there is none. */
     private <T> Task<T> start(String name, Callable<? extends T> body, Object userBody, boolean wait) {
         Objects.requireNonNull(userBody, "body");
-        if (!tryAdmit()) {
-            if (!wait) return null;
-            awaitSlot();
+        Waiter node = null;
+        synchronized (this) {
+            if (joining) {
+                throw new IllegalStateException("cannot start a task in " + this
+                        + ": join() or close() has begun");
+            }
+            if (limit == 0 || live < limit || context.isDone()) {
+                live++;
+                admitted++;
+            } else if (!wait) {
+                return null;
+            } else {
+                node = new Waiter(Thread.currentThread());
+                slotWaiters = WaitNode.append(slotWaiters, node);
+            }
         }
+        if (node != null) awaitSlot(node);
         Callable<T> wrapped = () -> {
             try {
                 return body.call();
@@ -304,84 +283,30 @@ public final class Group implements AutoCloseable {
     }
 
     /**
-     * Counts one more task live if a slot is free or the context is done (then its task will not run).
-     *
-     * @return false if the limit is reached
-     * @throws IllegalStateException if join or close has begun
-     */
-    private boolean tryAdmit() {
-        long s = state;
-        if ((s & STARTED) == 0) {
-            synchronized (this) { // the first admission fixes the limit: exclude limit()
-                return admitFrom(state);
-            }
-        }
-        return admitFrom(s);
-    }
-
-    private boolean admitFrom(long s) {
-        for (;;) {
-            if ((s & JOINING) != 0) throw joinBegun();
-            if (!slotFree(s)) return false;
-            long witness = (long) STATE.compareAndExchange(this, s, (s + 1) | STARTED);
-            if (witness == s) return true;
-            s = witness;
-        }
-    }
-
-    private boolean slotFree(long s) {
-        int n = limit;
-        return n == 0 || (int) (s & LIVE) < n || context.isDone();
-    }
-
-    /**
      * Waits until a finishing task hands this caller its slot, or the group's context is done (then the caller is
      * admitted without a slot: its task will not run). Returns admitted; throws if the caller gave up.
      */
-    private void awaitSlot() {
-        Waiter w = new Waiter(Thread.currentThread());
-        synchronized (this) {
-            for (long s = state; ; ) {
-                if ((s & JOINING) != 0) throw joinBegun();
-                long next = slotFree(s) ? s + 1 : s | SLOT_WAITERS; // a slot may have come free since tryAdmit
-                long witness = next == s ? s : (long) STATE.compareAndExchange(this, s, next);
-                if (witness == s) {
-                    if (next == s + 1) return; // admitted
-                    break;
-                }
-                s = witness;
-            }
-            slotWaiters = WaitNode.append(slotWaiters, w);
-        }
+    private void awaitSlot(Waiter w) {
         WaitNode doneNode = new WaitNode(w, GROUP_DONE, null);
         if (!context.addListener(doneNode)) w.tryClaim(GROUP_DONE);
         int s = Blocking.await(w, WaitReason.GROUP_SLOT, id(), this, 0L, null);
         context.removeListener(doneNode);
-        if (s != 0) { // a handover unlinked the node; otherwise it is still queued
-            synchronized (this) {
-                slotWaiters = WaitNode.unlink(slotWaiters, w);
+        synchronized (this) {
+            slotWaiters = WaitNode.unlink(slotWaiters, w);
+            if (s == GROUP_DONE) {
+                live++;
+                admitted++;
+            } else if (s == 0) {
+                admitted++; // the slot was handed over: live already counts it
             }
         }
-        if (s == 0) return; // the slot was handed over: the live count already includes it
-        if (s == GROUP_DONE) {
-            STATE.getAndAdd(this, 1L);
-            return;
-        }
+        if (s == 0 || s == GROUP_DONE) return;
         try {
             throw Blocking.abandoned(s);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancelledException("interrupted while waiting for a slot in " + this, e);
         }
-    }
-
-    private IllegalStateException joinBegun() {
-        return new IllegalStateException("cannot start a task in " + this + ": join() or close() has begun");
-    }
-
-    /** Sets {@code flag} in the state; returns the new state. */
-    private long setFlag(long flag) {
-        return (long) STATE.getAndBitwiseOr(this, flag) | flag;
     }
 
     /** Records a body's failure; the first one cancels the group. */
@@ -404,31 +329,14 @@ public final class Group implements AutoCloseable {
     }
 
     /**
-     * The scope's exit hook: {@code task} finished (null: a task that never started). Counts a body that did not
-     * return normally, then releases the slot: one CAS, unless somebody waits.
+     * The scope's exit hook: {@code task} finished (null: a task that never started). Counts its success, and hands
+     * its slot to a waiting caller or frees it.
      */
     private void taskExited(Task<?> task) {
-        if (task == null || !task.bodyReturned()) {
-            synchronized (this) {
-                unsuccessful++; // before the release below, which join() waits for
-            }
-        }
-        for (long s = state; ; ) {
-            if ((s & SLOT_WAITERS) != 0 || (s & JOIN_WAITERS) != 0 && (s & LIVE) == 1) {
-                releaseToWaiters();
-                return;
-            }
-            long witness = (long) STATE.compareAndExchange(this, s, s - 1);
-            if (witness == s) return;
-            s = witness;
-        }
-    }
-
-    /** An exit when somebody may wait: hands the slot to the first live slot waiter, or frees it. */
-    private void releaseToWaiters() {
         WaitNode handOff = null;
         WaitNode joiners = null;
         synchronized (this) {
+            if (task != null && task.bodyReturned()) succeeded++;
             for (WaitNode n; (n = slotWaiters) != null; ) {
                 slotWaiters = WaitNode.unlink(n, n);
                 if (n.waiter.tryClaim(n.index)) {
@@ -436,21 +344,9 @@ public final class Group implements AutoCloseable {
                     break;
                 }
             }
-            long clear = slotWaiters == null ? SLOT_WAITERS : 0L;
-            long release = handOff == null ? 1L : 0L; // a handed-over slot stays counted
-            for (long s = state; ; ) {
-                long next = (s - release) & ~clear;
-                boolean none = (next & LIVE) == 0 && (next & JOIN_WAITERS) != 0;
-                if (none) next &= ~JOIN_WAITERS;
-                long witness = (long) STATE.compareAndExchange(this, s, next);
-                if (witness == s) {
-                    if (none) {
-                        joiners = WaitNode.detachAll(joinWaiters);
-                        joinWaiters = null;
-                    }
-                    break;
-                }
-                s = witness;
+            if (handOff == null && --live == 0) {
+                joiners = WaitNode.detachAll(joinWaiters);
+                joinWaiters = null;
             }
         }
         if (handOff != null) handOff.waiter.wake();
