@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -419,12 +420,12 @@ class GroupTest {
                     }));
                 }
                 go.await(10, TimeUnit.SECONDS);
-                if (!earlyJoin) for (Thread t : threads) assertTrue(t.join(java.time.Duration.ofSeconds(30)));
+                if (!earlyJoin) for (Thread t : threads) assertTrue(t.join(Duration.ofSeconds(30)), "a starter hung");
                 g.join();
                 startedAtJoin = started.get();
                 runningAtJoin = running.get();
             }
-            for (Thread t : threads) assertTrue(t.join(java.time.Duration.ofSeconds(30)), "a starter hung");
+            for (Thread t : threads) assertTrue(t.join(Duration.ofSeconds(30)), "a starter hung");
             String where = "round " + round + " (limit " + limit + ", " + starters + " starters, early join "
                     + earlyJoin + ")";
             assertEquals(0, dup.get(), where + ": a task ran twice");
