@@ -21,7 +21,12 @@ final class Blocking {
      * @return the final state of {@code w}
      */
     static int await(Waiter w, WaitReason reason, long on, Object blocker, long deadline, CancelContext covered) {
-        Task<?> task = Task.current0();
+        return await(Task.current0(), w, reason, on, blocker, deadline, covered);
+    }
+
+    /** Same as {@link #await(Waiter, WaitReason, long, Object, long, CancelContext)}, for the running {@code task}. */
+    static int await(Task<?> task, Waiter w, WaitReason reason, long on, Object blocker, long deadline,
+                     CancelContext covered) {
         CancelContext ambient = Context.currentFor(task).cancelSource();
         if (ambient == covered) ambient = null;
         int spun;
@@ -34,6 +39,7 @@ final class Blocking {
         WaitNode listener = null;
         if (ambient != null && (task == null || ambient != task.context)) {
             listener = new WaitNode(w, Waiter.CONTEXT_DONE, null);
+            w.listened = true;
             if (!ambient.addListener(listener)) {
                 listener = null;
                 w.tryClaim(Waiter.CONTEXT_DONE);

@@ -127,17 +127,20 @@ public final class Channel<T> implements Iterable<T> {
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
         Waiter node;
+        Task<?> task;
         lock();
         try {
             if (offerLocked(value)) return;
-            node = newWaiter(value);
+            task = Task.current0();
+            node = newWaiter(task, value);
             enqueueSenderLocked(node);
         } finally {
             unlock();
         }
-        int s = Blocking.await(node, sendReason, waitOn, this, 0L, null);
+        int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
             if (node.item == WaitNode.CLOSED) throw closedForSend();
+            node.recycle(task);
             return;
         }
         unlink(node, true);
@@ -153,17 +156,23 @@ public final class Channel<T> implements Iterable<T> {
      */
     public T receive() throws InterruptedException {
         Waiter node;
+        Task<?> task;
         lock();
         try {
             Object v = pollLocked();
             if (v != null) return valueOrThrow(v);
-            node = newWaiter(null);
+            task = Task.current0();
+            node = newWaiter(task, null);
             enqueueReceiverLocked(node);
         } finally {
             unlock();
         }
-        int s = Blocking.await(node, receiveReason, waitOn, this, 0L, null);
-        if (s == 0) return valueOrThrow(node.item);
+        int s = Blocking.await(task, node, receiveReason, waitOn, this, 0L, null);
+        if (s == 0) {
+            Object v = node.item;
+            if (v != WaitNode.CLOSED) node.recycle(task);
+            return valueOrThrow(v);
+        }
         unlink(node, false);
         throw Blocking.abandoned(s);
     }
@@ -368,10 +377,12 @@ public final class Channel<T> implements Iterable<T> {
         return closed ? WaitNode.CLOSED : null;
     }
 
-    /** The waiter of a send (of {@code item}) or a receive (item null) that must block: see {@link Waiter.Kind}. */
-    private Waiter newWaiter(Object item) {
-        Waiter.Kind kind = core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK;
-        return new Waiter(Thread.currentThread(), kind, item);
+    /**
+     * The waiter of a send (of {@code item}) or a receive (item null) of {@code task} (or none) that must block: see
+     * {@link Waiter.Kind}. The thread's spare if it has one: see {@link Waiter#obtain}.
+     */
+    private Waiter newWaiter(Task<?> task, Object item) {
+        return Waiter.obtain(task, core.buffer == null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK, item);
     }
 
     void enqueueSenderLocked(WaitNode n) {

@@ -83,6 +83,8 @@ public final class Task<T> {
     private volatile WaitNode joiners;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
+    /** A waiter of this task's thread kept for its next channel wait: see {@link Waiter#obtain}. */
+    Waiter spareWaiter;
 
     /** Stands for "no task" in {@code CURRENT.orElse}, which rejects null; never leaves {@link #current0()}. */
     private static final Task<?> NONE = new Task<>();

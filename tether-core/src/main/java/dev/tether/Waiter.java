@@ -30,6 +30,25 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A waiter is also a node: its own, clause 0, used by every wait that needs only one (a channel send or receive,
  * a join, a pool's queue), so that such a wait allocates one object. A select, whose nodes carry their own clause
  * indices, leaves the waiter's own node unused.
+ *
+ * <h2>Spare waiters</h2>
+ * A channel send or receive that blocks takes its thread's spare waiter instead of allocating one ({@link #obtain}),
+ * and gives it back when a channel operation completed it ({@link #recycle}). Allocating a fresh waiter for every
+ * wait was most of what separated an unbuffered handoff from {@code SynchronousQueue}'s: every new object lands on a
+ * cache line the core has not written yet, and the partner's core then pulls that line across. Reused, the waiter
+ * stays on lines both cores already share (measured: a ping-pong message in about 0.55× the time). Reuse is safe
+ * only when nothing can reach the waiter once its thread has seen the claim, so a waiter is recycled only when:
+ * <ul>
+ *   <li>a channel operation claimed it: those unlink the node under the channel's lock before claiming it and touch
+ *       only {@link #wake()} after (a close, which completes a detached chain of nodes, is excluded: it reads each
+ *       node's link after claiming it);
+ *   <li>the wait registered no context listener ({@link #listened}), which a concurrent cancellation could still be
+ *       claiming through.
+ * </ul>
+ * A claimer's {@link #wake()} may run after the woken thread has recycled and reused the waiter. It then reads the
+ * new wait's fields: it may unpark the thread spuriously (every park loop re-checks its state) or note the new wait
+ * as the one it woke (a spin hint, no more). A spare holds no thread (the field is cleared while it is spare), so a
+ * task's spare never keeps a leaked task's thread reachable.
  */
 final class Waiter extends WaitNode {
     /** Not yet claimed. */
@@ -78,20 +97,33 @@ final class Waiter extends WaitNode {
      */
     private static final int RENDEZVOUS_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 64 : 0;
 
-    /** The wake hint of raw virtual threads; a task keeps its own in {@link Task#wokeLast}. */
-    private static final ThreadLocal<Parking[]> RAW_WOKE_LAST = ThreadLocal.withInitial(() -> new Parking[1]);
+    /** What a thread that is not a task keeps between its waits; a task keeps the same in its own fields. */
+    private static final class PerThread {
+        /** See {@link Task#wokeLast}. */
+        Parking wokeLast;
+        /** See {@link Task#spareWaiter}. */
+        Waiter spare;
+    }
 
-    private static final VarHandle STATE;
+    private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
+
+    private static final VarHandle STATE, PARKING;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(Waiter.class, "state", int.class);
+            PARKING = l.findVarHandle(Waiter.class, "parking", Parking.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final Thread thread;
+    /**
+     * The waiting thread; null while the waiter is a spare. Like {@link #kind}, written only before the waiter is
+     * published to claimers, through the lock of the queue it joins.
+     */
+    Thread thread;
     /**
      * For a rendezvous wait: set just before the waiting thread yields or parks, so that a claimer must unpark it.
      * Set before the thread's last check of {@link #state}, read by a claimer after its claim (both volatile):
@@ -100,7 +132,9 @@ final class Waiter extends WaitNode {
      */
     private volatile Parking parking;
     /** How the thread waits; a claimer of any wait but a {@link Kind#RENDEZVOUS} always unparks its thread. */
-    final Kind kind;
+    Kind kind;
+    /** Set when the wait registered a context listener, which may reach the waiter after the wait: no recycling. */
+    boolean listened;
     /** WAITING, a clause index (>= 0) or one of the negative outcomes; written once from WAITING. */
     volatile int state = WAITING;
 
@@ -116,6 +150,45 @@ final class Waiter extends WaitNode {
         this.kind = kind;
     }
 
+    /**
+     * A waiter of {@code kind} for a channel operation of the calling thread, which runs {@code task} (or none),
+     * whose own node carries {@code item}: the thread's spare, if it has one, else a new waiter.
+     */
+    static Waiter obtain(Task<?> task, Kind kind, Object item) {
+        Waiter w;
+        if (task != null) {
+            w = task.spareWaiter;
+            task.spareWaiter = null;
+        } else {
+            PerThread pt = PER_THREAD.get();
+            w = pt.spare;
+            pt.spare = null;
+        }
+        Thread me = Thread.currentThread();
+        if (w == null) return new Waiter(me, kind, item);
+        // A spare is unreachable from any queue, so these plain writes race only with a stale wake() (see the class
+        // comment); the lock of the queue the waiter joins next publishes them.
+        w.thread = me;
+        w.kind = kind;
+        w.item = item;
+        PARKING.set(w, (Parking) null);
+        STATE.set(w, WAITING);
+        return w;
+    }
+
+    /**
+     * Keeps this waiter as the spare of its thread (the caller, running {@code task} or none), if its wait ended in
+     * a claim by a channel operation and registered no listener: see "Spare waiters" in the class comment. The
+     * caller must have read everything it needs from the waiter.
+     */
+    void recycle(Task<?> task) {
+        if (listened) return;
+        thread = null;
+        item = null;
+        if (task != null) task.spareWaiter = this;
+        else PER_THREAD.get().spare = this;
+    }
+
     /** Claims this waiter for {@code outcome}; true for exactly one caller. */
     boolean tryClaim(int outcome) {
         return STATE.compareAndSet(this, WAITING, outcome);
@@ -123,12 +196,13 @@ final class Waiter extends WaitNode {
 
     /** Wakes the thread of a waiter this caller claimed, if it has yielded or parked. */
     void wake() {
+        Thread t = thread;
         if (kind != Kind.RENDEZVOUS) {
-            LockSupport.unpark(thread);
+            LockSupport.unpark(t);
         } else {
             Parking p = parking;
             if (p != null) {
-                LockSupport.unpark(thread);
+                LockSupport.unpark(t);
                 noteWoken(p);
             }
         }
@@ -169,7 +243,7 @@ final class Waiter extends WaitNode {
         if (!Thread.currentThread().isVirtual()) return;
         Task<?> task = Task.current0();
         if (task != null) task.wokeLast = w;
-        else RAW_WOKE_LAST.get()[0] = w;
+        else PER_THREAD.get().wokeLast = w;
     }
 
     /**
@@ -185,9 +259,9 @@ final class Waiter extends WaitNode {
             woken = task.wokeLast;
             task.wokeLast = null;
         } else {
-            Parking[] hint = RAW_WOKE_LAST.get();
-            woken = hint[0];
-            hint[0] = null;
+            PerThread pt = PER_THREAD.get();
+            woken = pt.wokeLast;
+            pt.wokeLast = null;
         }
         int s = state;
         for (int i = woken != null && !woken.over ? 0 : RENDEZVOUS_SPINS; i > 0 && s == WAITING; i--) {
