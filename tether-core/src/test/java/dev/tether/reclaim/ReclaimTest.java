@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tether.Channel;
+import dev.tether.Select;
 import dev.tether.Task;
 import dev.tether.TaskFailedException;
 import dev.tether.TaskGroup;
@@ -89,6 +90,23 @@ class ReclaimTest {
             assertTrue(cause.getMessage().contains("[chan send] at dev.tether.reclaim.ReclaimTest"), cause.getMessage());
         } // close returns: the reaper finished the leaked task, so its owner is not left waiting
         assertTrue(leaked.isDone());
+    }
+
+    @Test
+    void aTaskKeepingASpareWaiterIsStillReclaimed() throws Exception {
+        Channel<Integer> partner = Channel.unbuffered();
+        try (TaskScope scope = TaskScope.open()) {
+            Task<Object> leaked = scope.go(() -> {
+                partner.receive(); // blocks and completes: the task keeps its waiter for its next channel wait
+                return Select.select(Channel.unbuffered().onReceive()); // a select takes no spare: it stays kept
+            });
+            awaitWaitReason(leaked, "chan receive");
+            partner.send(1);
+            awaitWaitReason(leaked, "select");
+            gcUntil(() -> reclaimed(leaked.id()) != null, "task " + leaked.id() + " is reclaimed");
+            TaskFailedException e = assertThrows(TaskFailedException.class, leaked::join);
+            assertInstanceOf(TaskLeakedException.class, e.getCause());
+        }
     }
 
     @Test
