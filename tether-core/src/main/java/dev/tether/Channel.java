@@ -48,7 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The lock spins briefly before it queues (see {@link #lock()}). On an unbuffered channel both partners of every
  * exchange arrive at once, so its waits spin briefly too before parking (see {@link Waiter#spinForRendezvous}): two
  * tasks on separate carriers then hand values over without parking or unparking either. A buffered channel's waits
- * park at once (see {@link Waiter.Kind#PARK}).
+ * park at once (see {@link Waiter.Kind#PARK}). A blocked send or receive reuses its thread's spare waiter rather
+ * than allocating one (see "Spare waiters" in {@link Waiter}): a fresh object per wait was most of the cost of an
+ * unbuffered handoff.
  *
  * @param <T> the type of values carried
  */

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code pingPong_*}: unbuffered (rendezvous) ping-pong. A sends to B on {@code ping}, B sends the value back on
  *       {@code pong}; {@value #N} round trips per invocation. Each round trip is two messages, so the score
  *       ({@code @OperationsPerInvocation(2 * N)}) is per one-way rendezvous handoff. Tether {@link Channel#unbuffered()}
- *       vs jox {@code Channel.newRendezvousChannel()} vs {@link SynchronousQueue}.
+ *       vs jox {@code Channel.newRendezvousChannel()} vs {@link SynchronousQueue}, in its default (unfair, LIFO) and its
+ *       fair (FIFO) policy.
  *   <li>{@code buffered16_*}: one producer sends {@value #N} values, one consumer receives them, through a buffer of
  *       16: Tether {@code Channel.buffered(16)} vs jox {@code Channel.newBufferedChannel(16)} vs
  *       {@code ArrayBlockingQueue(16)}. Score per message.
@@ -153,7 +154,18 @@ public class ChannelBench {
     @Benchmark
     @OperationsPerInvocation(2 * N)
     public long pingPong_synchronousQueue() throws Exception {
-        SynchronousQueue<Integer> ping = new SynchronousQueue<>(), pong = new SynchronousQueue<>();
+        return pingPongSynchronousQueue(false);
+    }
+
+    /** The same with {@code SynchronousQueue}'s fair (FIFO) policy, the one a channel's FIFO contract matches. */
+    @Benchmark
+    @OperationsPerInvocation(2 * N)
+    public long pingPong_synchronousQueueFair() throws Exception {
+        return pingPongSynchronousQueue(true);
+    }
+
+    private long pingPongSynchronousQueue(boolean fair) throws Exception {
+        SynchronousQueue<Integer> ping = new SynchronousQueue<>(fair), pong = new SynchronousQueue<>(fair);
         return runPair(() -> {
             long sum = 0;
             for (int i = 0; i < N; i++) {
