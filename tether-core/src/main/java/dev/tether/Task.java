@@ -252,6 +252,7 @@ public final class Task<T> {
             // Whatever happened above (an uncaught-exception handler that throws, an Error), the task must leave
             // the registry and release its joiners and its owner, or they would wait forever.
             TaskRegistry.remove(record);
+            spareWaiter = null; // the handle may outlive the task; its spare need not
             finished = true;
             if (joiners != null) { // usually nobody waits: skip the monitor (see joiners)
                 WaitNode waiting;

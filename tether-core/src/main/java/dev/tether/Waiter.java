@@ -36,7 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  * and gives it back when a channel operation completed it ({@link #recycle}). Allocating a fresh waiter for every
  * wait was most of what separated an unbuffered handoff from {@code SynchronousQueue}'s: every new object lands on a
  * cache line the core has not written yet, and the partner's core then pulls that line across. Reused, the waiter
- * stays on lines both cores already share (measured: a ping-pong message in about 0.55× the time). Reuse is safe
+ * stays on lines both cores already share (measured: a ping-pong message in about 0.60× the time). Reuse is safe
  * only when nothing can reach the waiter once its thread has seen the claim, so a waiter is recycled only when:
  * <ul>
  *   <li>a channel operation claimed it: those unlink the node under the channel's lock before claiming it and touch
