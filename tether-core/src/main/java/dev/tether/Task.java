@@ -85,6 +85,11 @@ public final class Task<T> {
     Waiter.Parking wokeLast;
     /** A waiter of this task's thread kept for its next channel wait: see {@link Waiter#obtain}. */
     Waiter spareWaiter;
+    /**
+     * This task seen as the owner of the tasks it spawns; created on its first spawn. Here, not in the record, to
+     * keep the registry's per-task cost within a 96-byte record.
+     */
+    private TaskInfo.Owner asOwner;
 
     /** Stands for "no task" in {@code CURRENT.orElse}, which rejects null; never leaves {@link #current0()}. */
     private static final Task<?> NONE = new Task<>();
@@ -142,7 +147,7 @@ public final class Task<T> {
         }
         Children c = me.children;
         if (c == null) me.children = c = new Children("task " + me.record.id);
-        return spawn(me.context, c, me.record.asOwner(), name, body, userBody);
+        return spawn(me.context, c, me.asOwner(), name, body, userBody);
     }
 
     /**
@@ -295,6 +300,16 @@ public final class Task<T> {
 
     static long nextId() {
         return IDS.incrementAndGet();
+    }
+
+    /** This task as the owner of tasks and scopes it opens. */
+    TaskInfo.Owner asOwner() {
+        TaskInfo.Owner o = asOwner;
+        if (o == null) {
+            TaskRecord r = record;
+            asOwner = o = new TaskInfo.Owner(TaskInfo.Owner.Kind.TASK, r.id, r.name, r.site, r.owner);
+        }
+        return o;
     }
 
     static TaskRecord currentRecord() {

@@ -42,12 +42,8 @@ final class TaskRecord extends WeakReference<Thread> {
     long jdkWaitSeen;
     int jdkWaitKey;
 
-    /** This task seen as the owner of the tasks it spawns; created on its first spawn. */
-    private TaskInfo.Owner asOwner;
-
-    // Guarded by the registry stripe's monitor.
+    // Guarded by the registry stripe's monitor. A record is listed iff it is its stripe's head or has a prev.
     TaskRecord prev, next;
-    boolean listed;
 
     TaskRecord(Thread thread, long id, String name, StackTraceElement site, TaskInfo.Owner owner, Task<?> task) {
         super(thread, TaskRegistry.RECLAIMED);
@@ -71,11 +67,5 @@ final class TaskRecord extends WeakReference<Thread> {
 
     void endWait() {
         reason = null;
-    }
-
-    TaskInfo.Owner asOwner() {
-        TaskInfo.Owner o = asOwner;
-        if (o == null) asOwner = o = new TaskInfo.Owner(TaskInfo.Owner.Kind.TASK, id, name, site, owner);
-        return o;
     }
 }

@@ -108,7 +108,6 @@ public final class TaskRegistry {
             r.next = h;
             if (h != null) h.prev = r;
             s.head = r;
-            r.listed = true;
             COUNT.setRelease(s, s.count + 1);
         }
     }
@@ -122,13 +121,12 @@ public final class TaskRegistry {
     private static boolean unlink(TaskRecord r) {
         Stripe s = stripe(r.id);
         synchronized (s) {
-            if (!r.listed) return false;
+            if (r.prev == null && s.head != r) return false; // not listed
             TaskRecord p = r.prev, n = r.next;
             if (p == null) s.head = n;
             else p.next = n;
             if (n != null) n.prev = p;
             r.prev = r.next = null;
-            r.listed = false;
             COUNT.setRelease(s, s.count - 1);
             return true;
         }

@@ -35,7 +35,7 @@ public final class TaskScope implements AutoCloseable {
      */
     TaskScope(TaskInfo.Owner.Kind kind, Context parent, String name, Consumer<Task<?>> onExit) {
         this.context = parent.withCancel();
-        TaskRecord opener = Task.currentRecord();
+        Task<?> opener = Task.current0();
         this.info = new TaskInfo.Owner(kind, Task.nextId(), name,
                 CreationSites.ownerSite(), opener == null ? null : opener.asOwner());
         this.children = new Children(info, onExit);
