@@ -275,20 +275,14 @@ final class Waiter extends WaitNode {
             woken = pt.wokeLast;
             pt.wokeLast = null;
         }
+        if (woken != null && !woken.over && !watch(woken)) return state;
         int s = state;
-        if (woken != null && !woken.over) {
-            if ((s = watch(woken)) != SPIN) return s;
-            s = state;
-        }
         for (int i = RENDEZVOUS_SPINS; i > 0 && s == WAITING; i--) {
             Thread.onSpinWait();
             s = state;
         }
         return s;
     }
-
-    /** Not a state: {@link #watch} saw the partner start running elsewhere, so spin for it. */
-    private static final int SPIN = Integer.MIN_VALUE;
 
     /**
      * The partner this thread last woke, {@code woken}, has not run since. Most likely it is queued behind us on
@@ -300,26 +294,23 @@ final class Waiter extends WaitNode {
      * wait; each watch that does not doubles the number of such waits until the next one, up to
      * 2^{@value #WATCH_BACKOFF_MAX}, so that a thread whose partner really is queued behind it pays almost nothing.
      *
-     * @return this waiter's state if it was claimed or the caller should park ({@link #WAITING}); {@link #SPIN}
+     * @return true if the partner started running (spin); false if this waiter was claimed meanwhile or the
+     *         caller should park (the caller reads which from {@link #state})
      */
-    private int watch(Parking woken) {
-        int s = state;
+    private boolean watch(Parking woken) {
         if (watchSkips > 0) {
             watchSkips--;
-            return s;
+            return false;
         }
-        for (int i = WATCH_SPINS; i > 0 && s == WAITING && !woken.over; i--) {
-            Thread.onSpinWait();
-            s = state;
-        }
-        if (s != WAITING) return s;
+        for (int i = WATCH_SPINS; i > 0 && state == WAITING && !woken.over; i--) Thread.onSpinWait();
+        if (state != WAITING) return false;
         if (!woken.over) {
             if (watchBackoff < WATCH_BACKOFF_MAX) watchBackoff++;
             watchSkips = (1 << watchBackoff) - 1;
-            return s;
+            return false;
         }
         watchBackoff = 0;
-        return SPIN;
+        return true;
     }
 
     /**

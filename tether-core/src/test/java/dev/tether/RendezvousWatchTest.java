@@ -3,6 +3,7 @@ package dev.tether;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,7 +23,7 @@ class RendezvousWatchTest {
     }
 
     /** Runs {@code body} as a task: the watch uses the task's memory of whom it last woke. */
-    private static <T> T inTask(java.util.concurrent.Callable<T> body) throws Exception {
+    private static <T> T inTask(Callable<T> body) throws Exception {
         try (TaskScope scope = TaskScope.open()) {
             return scope.go(body).join();
         }
