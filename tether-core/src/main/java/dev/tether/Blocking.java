@@ -45,12 +45,21 @@ final class Blocking {
                 w.tryClaim(Waiter.CONTEXT_DONE);
             }
         }
-        TaskRecord rec = task == null ? null : task.record;
-        if (rec != null) rec.beginWait(reason, on);
         try {
-            return w.await(blocker, deadline);
+            int s = w.beforePark();
+            if (s != Waiter.WAITING) return s;
+            // Only a wait that parks is recorded: most joins and many channel waits end in the yield, and a
+            // dump need not show a wait of a few hundred nanoseconds.
+            TaskRecord rec = task == null ? null : task.record;
+            if (rec == null) return w.park(blocker, deadline);
+            rec.beginWait(reason, on);
+            try {
+                return w.park(blocker, deadline);
+            } finally {
+                rec.endWait();
+            }
         } finally {
-            if (rec != null) rec.endWait();
+            w.afterWait();
             if (listener != null) ambient.removeListener(listener);
         }
     }

@@ -1,5 +1,7 @@
 package dev.tether;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
@@ -16,8 +18,9 @@ import java.util.concurrent.ScheduledFuture;
  * <h2>Implementation notes</h2>
  * Each cancellable context keeps its cancellable children in an intrusive doubly-linked list (their
  * {@code prevSibling}/{@code nextSibling} fields, guarded by the parent's monitor) and its waiting operations in a
- * queue of {@link WaitNode}s. Cancellation sets {@code err} and detaches both lists under the monitor, then —
- * outside any lock — claims and wakes the waiters and cancels the children. It walks the subtree with an explicit
+ * queue of {@link WaitNode}s. Cancellation sets {@code err} by CAS, detaches both lists under the monitor (skipped
+ * for a context that never linked anything, as most tasks' own contexts: see {@code cancelOne}), then — outside any
+ * lock — claims and wakes the waiters and cancels the children. It walks the subtree with an explicit
  * work list, so a deep chain of contexts cannot overflow the stack. A child that closes itself later finds its
  * parent already done and leaves the detached list alone; a child created under a done parent is born done.
  *
@@ -29,16 +32,32 @@ import java.util.concurrent.ScheduledFuture;
  */
 public sealed class CancelContext extends Context implements AutoCloseable permits TaskContext, HookContext {
 
+    private static final VarHandle ERR;
+
+    static {
+        try {
+            ERR = MethodHandles.lookup().findVarHandle(CancelContext.class, "err", CancelledException.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Context parent;
     /** The nearest cancellable ancestor, whose children list holds this context; null if none. */
     private final CancelContext source;
     private final long deadlineNanos;
     private final Instant deadline;
 
-    /** Set once, under the monitor; read without it. */
+    /**
+     * Set once, by CAS; read without the monitor. Its own cause is the cause given to cancel (null to mean "err
+     * itself"), so that one write publishes both.
+     */
     private volatile CancelledException err;
-    /** The cause given to cancel, or null to mean "err". Written before err. */
-    private Throwable cause;
+    /**
+     * Set, under the monitor, before anything is first linked here (a child, a listener, a timer); see
+     * {@link #cancelOne}.
+     */
+    private volatile boolean shared;
 
     /** Fewest linked children at which {@link #adopt} sweeps out the done ones. */
     private static final int SWEEP_MIN = 16;
@@ -61,7 +80,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
         this.deadline = deadline;
         CancelContext s = source;
         if (s != null && !s.adopt(this)) {
-            cancelTree(s.errOrNull(), s.cause);
+            cancelTree(s.errOrNull());
             return;
         }
         if (deadlineNanos != 0 && deadlineNanos != parent.deadlineNanos()) {
@@ -70,11 +89,12 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
                 // Born expired. Unlink from the parent, which adopted us above, as Go's WithDeadline does
                 // (cancel(true, ...)): close() on a done context is a no-op, so without this the parent would keep
                 // the child linked for the parent's whole lifetime, a leak per withTimeout(ZERO)/past deadline.
-                if (cancelTree(expired(), null)) detachFromParent();
+                if (cancelTree(expired())) detachFromParent();
             } else {
                 ScheduledFuture<?> t = Timers.schedule(this::expire, delay);
                 boolean done;
                 synchronized (this) {
+                    shared = true;
                     done = err != null;
                     if (!done) timer = t;
                 }
@@ -96,12 +116,15 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     public final void cancel(Throwable cause) {
         if (err != null) return;
         CancelledException e = CancelledException.stackless("context canceled", cause);
-        if (cancelTree(e, cause)) detachFromParent();
+        if (cancelTree(e)) detachFromParent();
     }
 
-    /** Cancels with a prepared {@code err} and no cause: for hot paths that must not build an exception. */
+    /**
+     * Cancels with a prepared {@code err} whose cause, if any, is the cancellation's cause: for hot paths that must
+     * not build an exception.
+     */
     final void cancelWith(CancelledException e) {
-        if (err == null && cancelTree(e, null)) detachFromParent();
+        if (err == null && cancelTree(e)) detachFromParent();
     }
 
     /**
@@ -109,7 +132,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      * which sweeps it out later (see the class comment).
      */
     final void finish(CancelledException e) {
-        if (err == null) cancelTree(e, null);
+        if (err == null) cancelTree(e);
     }
 
     /** Same as {@link #cancel()}: closing ends the work this context governs. */
@@ -145,14 +168,14 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     final Throwable causeOrNull() {
         CancelledException e = err;
         if (e == null) return null;
-        Throwable c = cause;
+        Throwable c = e.getCause();
         return c != null ? c : e;
     }
 
     /** A fresh exception to throw from a waiting operation that this context's end interrupted. */
     final CancelledException newException() {
         CancelledException e = err;
-        return e.copy(cause != null ? cause : e.getCause());
+        return e.copy(e.getCause());
     }
 
     /** Hook run once when this context is cancelled, outside any lock. */
@@ -165,6 +188,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
      */
     final boolean addListener(WaitNode n) {
         synchronized (this) {
+            shared = true;
             if (err != null) return false;
             listeners = WaitNode.append(listeners, n);
             return true;
@@ -178,7 +202,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     }
 
     private void expire() {
-        if (err == null && cancelTree(expired(), null)) detachFromParent();
+        if (err == null && cancelTree(expired())) detachFromParent();
     }
 
     private static DeadlineExceededException expired() {
@@ -188,6 +212,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     /** Links {@code child} under this context; false if this context is already done. */
     private boolean adopt(CancelContext child) {
         synchronized (this) {
+            shared = true;
             if (err != null) return false;
             CancelContext h = firstChild;
             child.nextSibling = h;
@@ -227,8 +252,8 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     }
 
     /** Cancels this context and its whole subtree; false if this context was already done. */
-    private boolean cancelTree(CancelledException e, Throwable c) {
-        CancelContext kids = cancelOne(e, c);
+    private boolean cancelTree(CancelledException e) {
+        CancelContext kids = cancelOne(e);
         if (kids == this) return false;
         ArrayDeque<CancelContext> work = null;
         for (;;) {
@@ -239,7 +264,7 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
             }
             if (work == null || work.isEmpty()) return true;
             CancelContext k = work.pop();
-            kids = k.cancelOne(e, c);
+            kids = k.cancelOne(e);
             if (kids == k) kids = null;
         }
     }
@@ -247,16 +272,22 @@ public sealed class CancelContext extends Context implements AutoCloseable permi
     /**
      * Marks this context done, wakes its waiters and runs {@link #onCancel()}. Returns its detached children
      * (linked through nextSibling), or {@code this} if it was already done.
+     *
+     * <p>Most contexts never link anything (a task's own context, unless the task spawns or selects on it), and
+     * for them this takes no monitor. Whatever links something sets {@link #shared} under the monitor and then
+     * checks err; this sets err and then reads {@code shared} (both volatile). So either the linker sees err and
+     * links nothing, or this sees {@code shared} and takes the monitor, after which nothing more is linked.
      */
-    private CancelContext cancelOne(CancelledException e, Throwable c) {
-        if (err != null) return this; // a finished task's context, still linked: no monitor needed to see it
+    private CancelContext cancelOne(CancelledException e) {
+        if (err != null || !ERR.compareAndSet(this, null, e)) return this; // e.g. a finished task's, still linked
+        if (!shared) {
+            onCancel();
+            return null;
+        }
         WaitNode waiting;
         CancelContext kids;
         ScheduledFuture<?> t;
         synchronized (this) {
-            if (err != null) return this;
-            cause = c;
-            err = e;
             waiting = WaitNode.detachAll(listeners);
             listeners = null;
             kids = firstChild;

@@ -1,5 +1,7 @@
 package dev.tether;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +47,29 @@ public final class Task<T> {
         void run() throws Exception;
     }
 
+    /*
+     * Joining. A joiner pushes its waiter onto `joiners` with a CAS, unless it finds FINISHED_MARK there; finish()
+     * swaps in FINISHED_MARK and wakes the waiters it took. So neither side takes a lock, and the swap is also what
+     * publishes the task's outcome (isDone() reads it). A joiner whose wait is abandoned (timeout, interrupt,
+     * cancellation) claimed its own waiter, which finish() then skips; it unlinks such dead waiters under the
+     * monitor, so that repeated timed joins of a long task do not pile up. Only a dead waiter is unlinked, and
+     * only one thread unlinks at a time; the stack's head moves by CAS only, so pushes need no monitor. finish()
+     * waits for an unlinker that may still be walking the chain it took before waking that chain, because a woken
+     * joiner may reuse its waiter at once: `unlinking` is written before the unlinker reads `joiners`, and read by
+     * finish() after its swap (both volatile), so either the unlinker sees FINISHED_MARK or finish() sees it
+     * unlinking.
+     */
+    private static final WaitNode FINISHED_MARK = new WaitNode(null, 0, null);
+    private static final VarHandle JOINERS;
+
+    static {
+        try {
+            JOINERS = MethodHandles.lookup().findVarHandle(Task.class, "joiners", WaitNode.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     static final ScopedValue<Task<?>> CURRENT = ScopedValue.newInstance();
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -62,7 +87,6 @@ public final class Task<T> {
 
     /** True once the body has returned or thrown; cancellation no longer interrupts. */
     private volatile boolean bodyDone;
-    private volatile boolean finished;
     private T value;
     private Throwable failure;
     /** True if the body never ran because the context was done before the thread started. */
@@ -75,12 +99,12 @@ public final class Task<T> {
      */
     boolean failureCancelled;
     /**
-     * Threads in join(); changed under this task's monitor. A joiner appends itself, then reads {@link #finished};
-     * {@link #finish()} writes {@code finished}, then reads this field and takes the monitor only if somebody waits.
-     * Both volatile, so either the joiner sees the task finished (and unlinks itself) or the finisher sees the
-     * joiner (and wakes it), never neither.
+     * The threads in join(), as a stack of their waiters linked through {@code next}; {@link #FINISHED_MARK} once the
+     * task has finished. See "Joining" below.
      */
     private volatile WaitNode joiners;
+    /** True while a joiner unlinks abandoned waiters from {@link #joiners}, under this task's monitor. */
+    private volatile boolean unlinking;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
     /** A waiter of this task's thread kept for its next channel wait: see {@link Waiter#obtain}. */
@@ -146,8 +170,8 @@ public final class Task<T> {
                     + "(try (var scope = TaskScope.open()) { scope.go(...); }) or use Task.detached(name, body)");
         }
         Children c = me.children;
-        if (c == null) me.children = c = new Children("task " + me.record.id);
-        return spawn(me.context, c, me.asOwner(), name, body, userBody);
+        if (c == null) me.children = c = new Children(me);
+        return spawn(parentFor(me.context, Context.currentFor(me)), c, me.asOwner(), name, body, userBody);
     }
 
     /**
@@ -169,16 +193,17 @@ public final class Task<T> {
         return spawn(Context.background(), null, null, name, asCallable(body), body);
     }
 
-    static <T> Task<T> spawn(Context ownerContext, Children owner, TaskInfo.Owner ownerInfo, String name,
+    /**
+     * Spawns a task whose context is a child of {@code parent}: for an owned task, what {@link #parentFor} chose;
+     * for a detached one, the background.
+     */
+    static <T> Task<T> spawn(Context parent, Children owner, TaskInfo.Owner ownerInfo, String name,
                              Callable<? extends T> body, Object userBody) {
         Objects.requireNonNull(body, "body");
         StackTraceElement site = CreationSites.caller(userBody.getClass());
         if (owner != null) owner.enter();
         Task<T> t = null;
         try {
-            // A detached task derives from the background as documented, not from the spawner's current context
-            // (which always "lies within" the background and would tie the worker to the spawner's lifetime).
-            Context parent = owner == null ? ownerContext : parentFor(ownerContext);
             t = new Task<>(parent, owner, ownerInfo, name, body, site);
             TaskRegistry.add(t.record);
             // The record holds the thread only weakly, so until it runs the unstarted thread must be held here:
@@ -205,9 +230,12 @@ public final class Task<T> {
         };
     }
 
-    /** The caller's current context if it lies within the owner's, else the owner's: see the class comment. */
-    private static Context parentFor(Context ownerContext) {
-        Context cur = Context.current();
+    /**
+     * The parent of an owned task's context: the spawner's current context {@code cur} if it lies within the
+     * owner's, else the owner's (see the class comment). A detached task does not use this: it derives from the
+     * background, not from the spawner's current context, which would tie the worker to the spawner's lifetime.
+     */
+    static Context parentFor(Context ownerContext, Context cur) {
         for (Context c = cur; c != null; c = c.parent()) {
             if (c == ownerContext) return cur;
             // Another task's own context is cancelled when that task's body ends. A task spawned on a scope by one
@@ -258,12 +286,12 @@ public final class Task<T> {
             // the registry and release its joiners and its owner, or they would wait forever.
             TaskRegistry.remove(record);
             spareWaiter = null; // the handle may outlive the task; its spare need not
-            finished = true;
-            if (joiners != null) { // usually nobody waits: skip the monitor (see joiners)
-                WaitNode waiting;
-                synchronized (this) {
-                    waiting = WaitNode.detachAll(joiners);
-                    joiners = null;
+            WaitNode waiting = (WaitNode) JOINERS.getAndSet(this, FINISHED_MARK);
+            if (waiting != null) {
+                if (unlinking) {
+                    synchronized (this) { // let the unlinker finish with the chain (see "Joining")
+                        assert !unlinking;
+                    }
                 }
                 WaitNode.wakeAll(waiting);
             }
@@ -341,7 +369,7 @@ public final class Task<T> {
 
     /** True once the task has finished: its body ended and every task it spawned has finished. Never blocks. */
     public boolean isDone() {
-        return finished;
+        return joiners == FINISHED_MARK;
     }
 
     /** Cancels the task's context (and so its tasks), interrupting its thread. No effect on a finished task. */
@@ -365,7 +393,7 @@ public final class Task<T> {
      * @throws IllegalStateException if a task joins itself
      */
     public T join() throws InterruptedException {
-        if (!finished) awaitFinished(0L);
+        if (joiners != FINISHED_MARK) awaitFinished(0L);
         return outcome();
     }
 
@@ -379,7 +407,7 @@ public final class Task<T> {
     public T join(Duration timeout) throws InterruptedException, TimeoutException {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-        if (!finished) {
+        if (joiners != FINISHED_MARK) {
             long deadline = System.nanoTime() + Context.saturatedNanos(timeout);
             if (!awaitFinished(deadline == 0 ? 1 : deadline)) {
                 throw new TimeoutException("task " + record.id + " did not finish within " + timeout);
@@ -389,22 +417,50 @@ public final class Task<T> {
     }
 
     private boolean awaitFinished(long deadline) throws InterruptedException {
-        if (current0() == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
-        Waiter node = new Waiter(Thread.currentThread());
-        synchronized (this) {
-            joiners = WaitNode.append(joiners, node);
-            if (finished) {
-                joiners = WaitNode.unlink(joiners, node);
+        Task<?> me = current0();
+        if (me == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
+        Waiter node = Waiter.obtain(me, Waiter.Kind.YIELD_THEN_PARK, null);
+        for (WaitNode h = joiners; ; ) {
+            if (h == FINISHED_MARK) {
+                node.recycle(me);
                 return true;
             }
+            node.next = h;
+            WaitNode witness = (WaitNode) JOINERS.compareAndExchange(this, h, node);
+            if (witness == h) break;
+            h = witness;
         }
-        int s = Blocking.await(node, WaitReason.TASK_JOIN, record.id, this, deadline, null);
-        if (s == 0) return true;
-        synchronized (this) {
-            joiners = WaitNode.unlink(joiners, node);
+        int s = Blocking.await(me, node, WaitReason.TASK_JOIN, record.id, this, deadline, null);
+        if (s == 0) { // claimed by finish(), which touches the waiter only to wake it: reusable
+            node.recycle(me);
+            return true;
         }
+        unlinkAbandoned();
         if (s == Waiter.TIMED_OUT) return false;
         throw Blocking.abandoned(s);
+    }
+
+    /** Unlinks from {@link #joiners} every waiter claimed by its own thread: see "Joining". */
+    private void unlinkAbandoned() {
+        synchronized (this) {
+            unlinking = true;
+            try {
+                WaitNode p = null; // the last live waiter before q
+                for (WaitNode q = joiners; q != null && q != FINISHED_MARK; ) {
+                    WaitNode next = q.next;
+                    if (q.isLive()) {
+                        p = q;
+                    } else if (p != null) {
+                        p.next = next;
+                    } else if (!JOINERS.compareAndSet(this, q, next)) { // a joiner pushed, or the task finished
+                        next = joiners;
+                    }
+                    q = next;
+                }
+            } finally {
+                unlinking = false;
+            }
+        }
     }
 
     private T outcome() {
@@ -422,6 +478,6 @@ public final class Task<T> {
     @Override
     public String toString() {
         return "task " + record.id + (record.name == null ? "" : " \"" + record.name + "\"")
-                + (finished ? " [finished]" : "");
+                + (isDone() ? " [finished]" : "");
     }
 }

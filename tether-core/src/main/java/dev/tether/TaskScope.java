@@ -99,7 +99,7 @@ public final class TaskScope implements AutoCloseable {
      * creation-site cache), which differs from {@code body} when a wrapper adds bookkeeping around it.
      */
     <T> Task<T> spawn(String name, Callable<? extends T> body, Object userBody) {
-        return Task.spawn(context, children, info, name, body, userBody);
+        return Task.spawn(Task.parentFor(context, Context.current()), children, info, name, body, userBody);
     }
 
     TaskInfo.Owner info() {

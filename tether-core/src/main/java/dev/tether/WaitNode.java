@@ -56,9 +56,16 @@ class WaitNode {
         wakeAll(chain);
     }
 
-    /** Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll}. */
+    /**
+     * Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll}. Reads each
+     * node's link before claiming it: once claimed, a waiter's thread may reuse it (see {@link Waiter#recycle}).
+     */
     static void wakeAll(WaitNode chain) {
-        for (WaitNode n = chain; n != null; n = n.next) n.waiter.claimAndWake(n.index);
+        for (WaitNode n = chain; n != null; ) {
+            WaitNode next = n.next;
+            n.waiter.claimAndWake(n.index);
+            n = next;
+        }
     }
 
     // ---- wait queues ----------------------------------------------------------------------------------------

@@ -32,16 +32,18 @@ import java.util.concurrent.locks.LockSupport;
  * indices, leaves the waiter's own node unused.
  *
  * <h2>Spare waiters</h2>
- * A channel send or receive that blocks takes its thread's spare waiter instead of allocating one ({@link #obtain}),
- * and gives it back when a channel operation completed it ({@link #recycle}). Allocating a fresh waiter for every
+ * A channel send or receive that blocks, and a join, take their thread's spare waiter instead of allocating one
+ * ({@link #obtain}), and give it back when a channel operation, resp. the joined task's end, completed it
+ * ({@link #recycle}). Allocating a fresh waiter for every
  * wait was most of what separated an unbuffered handoff from {@code SynchronousQueue}'s: every new object lands on a
  * cache line the core has not written yet, and the partner's core then pulls that line across. Reused, the waiter
  * stays on lines both cores already share (measured: a ping-pong message in about 0.60× the time). Reuse is safe
  * only when nothing can reach the waiter once its thread has seen the claim, so a waiter is recycled only when:
  * <ul>
- *   <li>a channel operation claimed it: those unlink the node under the channel's lock before claiming it and touch
- *       only {@link #wake()} after (a close, which completes a detached chain of nodes, is excluded: it reads each
- *       node's link after claiming it);
+ *   <li>a channel operation or a task's end claimed it: the first unlinks the node under the channel's lock before
+ *       claiming it, the second took the whole stack of joiners, and both touch only {@link #wake()} after (a
+ *       close, which completes a detached chain of nodes, is excluded: it reads each node's link after claiming
+ *       it);
  *   <li>the wait registered no context listener ({@link #listened}), which a concurrent cancellation could still be
  *       claiming through.
  * </ul>
@@ -196,6 +198,7 @@ final class Waiter extends WaitNode {
         if (listened) return;
         thread = null;
         item = null;
+        next = prev = null; // a join's waiter still links to the next joiner's, whose thread a spare must not hold
         if (task != null) task.spareWaiter = this;
         else PER_THREAD.get().spare = this;
     }
@@ -314,28 +317,19 @@ final class Waiter extends WaitNode {
     }
 
     /**
-     * Blocks the calling thread (which must be {@link #thread}) until the waiter is claimed, claiming it itself
-     * on interrupt or when {@code deadline} (a {@link System#nanoTime()} value, or 0 for none) passes.
+     * The brief first part of a wait, before the thread parks: a virtual thread yields once (unless it is of kind
+     * {@link Kind#PARK}), a platform thread spins. Called by the waiting thread, once, before {@link #park}; what it
+     * does is too brief to record as a wait, so callers record the wait only if it returns {@link #WAITING}.
      *
-     * @return the final state, never {@link #WAITING}
+     * @return the state reached: {@link #WAITING} if the thread must now {@linkplain #park park}
      */
-    int await(Object blocker, long deadline) {
-        int s = park(blocker, deadline);
-        Parking p = parking;
-        if (p != null) p.over = true; // running again: see noteWoken
-        return s;
-    }
-
-    private int park(Object blocker, long deadline) {
-        Thread me = thread;
-        if (me.isVirtual()) {
+    int beforePark() {
+        if (state != WAITING) return state; // claimed already, by a context found done
+        if (thread.isVirtual()) {
             Kind k = kind;
             if (k == Kind.RENDEZVOUS) parking = new Parking();
-            if (k != Kind.PARK) {
-                Thread.yield(); // lets a partner queued on this carrier complete us before we park
-                int s = state;
-                if (s != WAITING) return s;
-            }
+            if (k == Kind.PARK) return state;
+            Thread.yield(); // lets a partner queued on this carrier complete us before we park
         } else {
             for (int i = PLATFORM_SPINS; i > 0; i--) {
                 int s = state;
@@ -344,10 +338,21 @@ final class Waiter extends WaitNode {
             }
             if (kind == Kind.RENDEZVOUS) parking = new Parking();
         }
+        return state;
+    }
+
+    /**
+     * Parks the calling thread (which must be {@link #thread}, after {@link #beforePark}) until the waiter is
+     * claimed, claiming it itself on interrupt or when {@code deadline} (a {@link System#nanoTime()} value, or 0
+     * for none) passes.
+     *
+     * @return the final state, never {@link #WAITING}
+     */
+    int park(Object blocker, long deadline) {
         for (;;) {
             int s = state;
             if (s != WAITING) return s;
-            if (me.isInterrupted()) {
+            if (thread.isInterrupted()) {
                 tryClaim(INTERRUPTED);
                 continue;
             }
@@ -362,5 +367,11 @@ final class Waiter extends WaitNode {
                 LockSupport.parkNanos(blocker, remaining);
             }
         }
+    }
+
+    /** Called by the waiting thread once its wait is over, whichever way it ended: see {@link #noteWoken}. */
+    void afterWait() {
+        Parking p = parking;
+        if (p != null) p.over = true;
     }
 }

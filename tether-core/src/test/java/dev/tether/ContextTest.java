@@ -338,6 +338,33 @@ class ContextTest {
         }
     }
 
+    @Test
+    void whatIsLinkedWhileAFreshContextIsCancelledIsCancelledToo() throws Throwable {
+        // A context that has linked nothing yet is cancelled without its monitor (see CancelContext.cancelOne);
+        // a child or listener linked at that very moment must still learn of the cancellation.
+        int missed = 0;
+        for (int round = 0; round < 5_000; round++) {
+            CancelContext ctx = Context.background().withCancel();
+            CountDownLatch go = new CountDownLatch(1);
+            TestSupport.Forked<CancelContext> linker = TestSupport.fork(() -> {
+                go.await();
+                return ctx.withCancel();
+            });
+            TestSupport.Forked<Boolean> listener = TestSupport.fork(() -> {
+                go.await();
+                return awaitDone(ctx); // links a done-listener unless ctx is done already
+            });
+            go.countDown();
+            ctx.cancel();
+            CancelContext child = linker.get();
+            if (!child.isDone()) missed++;
+            assertTrue(listener.get(), "a done clause waiting on the context was woken");
+            assertFalse(TestSupport.hasChildren(ctx) || TestSupport.hasListeners(ctx),
+                    "a cancelled context keeps no child and no listener");
+        }
+        assertEquals(0, missed, "children linked during the cancellation that were left running");
+    }
+
     // ---- values -------------------------------------------------------------------------------------------------
 
     @Test

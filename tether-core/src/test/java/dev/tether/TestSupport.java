@@ -174,6 +174,16 @@ public final class TestSupport {
         }
     }
 
+    /** How many waiters, live or abandoned, are linked in {@code task}'s joiners; -1 once the task has finished. */
+    static int linkedJoiners(Task<?> task) {
+        Object mark = read(Task.class, null, "FINISHED_MARK");
+        Object n = read(Task.class, task, "joiners");
+        if (n == mark) return -1;
+        int count = 0;
+        for (; n != null; n = read(WaitNode.class, n, "next")) count++;
+        return count;
+    }
+
     /** The task a task's own context still refers to: null once the task has ended. */
     static Object taskOf(Context taskContext) {
         return read(taskContext.getClass(), taskContext, "task");
