@@ -393,7 +393,7 @@ public final class Task<T> {
      * @throws IllegalStateException if a task joins itself
      */
     public T join() throws InterruptedException {
-        if (joiners != FINISHED_MARK) awaitFinished(0L);
+        if (!isDone()) awaitFinished(0L);
         return outcome();
     }
 
@@ -407,7 +407,7 @@ public final class Task<T> {
     public T join(Duration timeout) throws InterruptedException, TimeoutException {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-        if (joiners != FINISHED_MARK) {
+        if (!isDone()) {
             long deadline = System.nanoTime() + Context.saturatedNanos(timeout);
             if (!awaitFinished(deadline == 0 ? 1 : deadline)) {
                 throw new TimeoutException("task " + record.id + " did not finish within " + timeout);

@@ -33,14 +33,19 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class JoinTest {
 
+    /** A task of {@code scope} that returns {@code value} once {@code release} is counted down. */
+    private static <T> Task<T> blockedUntil(TaskScope scope, CountDownLatch release, T value) {
+        return scope.go(() -> {
+            release.await();
+            return value;
+        });
+    }
+
     @Test
     void everyKindOfJoinerGetsTheResultOnce() throws Throwable {
         CountDownLatch release = new CountDownLatch(1);
         try (TaskScope scope = TaskScope.open()) {
-            Task<String> task = scope.go(() -> {
-                release.await();
-                return "done";
-            });
+            Task<String> task = blockedUntil(scope, release, "done");
             List<TestSupport.Forked<String>> joiners = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 joiners.add(fork(task::join));
@@ -62,10 +67,7 @@ class JoinTest {
     void timedOutJoinsDoNotPileUpBehindLiveOnes() throws Throwable {
         CountDownLatch release = new CountDownLatch(1);
         try (TaskScope scope = TaskScope.open()) {
-            Task<Integer> task = scope.go(() -> {
-                release.await();
-                return 7;
-            });
+            Task<Integer> task = blockedUntil(scope, release, 7);
             List<TestSupport.Forked<Integer>> live = new ArrayList<>();
             for (int i = 0; i < 3; i++) live.add(fork(task::join));
             eventually(() -> linkedJoiners(task) == 3, "three joiners wait");
@@ -97,10 +99,7 @@ class JoinTest {
     void interruptedJoinIsUnlinkedAndTheOthersStillWake() throws Throwable {
         CountDownLatch release = new CountDownLatch(1);
         try (TaskScope scope = TaskScope.open()) {
-            Task<Integer> task = scope.go(() -> {
-                release.await();
-                return 1;
-            });
+            Task<Integer> task = blockedUntil(scope, release, 1);
             TestSupport.Forked<Integer> first = fork(task::join);
             eventually(() -> linkedJoiners(task) == 1, "the first joiner waits");
             TestSupport.Forked<Integer> interrupted = fork(task::join);
@@ -125,10 +124,7 @@ class JoinTest {
             for (int r = 0; r < rounds; r++) {
                 CountDownLatch go = new CountDownLatch(1);
                 int expected = r;
-                Task<Integer> task = scope.go(() -> {
-                    go.await();
-                    return expected;
-                });
+                Task<Integer> task = blockedUntil(scope, go, expected);
                 List<TestSupport.Forked<Void>> joiners = new ArrayList<>();
                 for (int i = 0; i < joinersPerKind; i++) {
                     joiners.add(fork(() -> {
@@ -171,10 +167,7 @@ class JoinTest {
     void aCompletedJoinLeavesItsWaiterAsTheSpareLinkedToNoOtherJoiner() throws Throwable {
         CountDownLatch release = new CountDownLatch(1);
         try (TaskScope scope = TaskScope.open()) {
-            Task<String> child = scope.go(() -> {
-                release.await();
-                return "x";
-            });
+            Task<String> child = blockedUntil(scope, release, "x");
             TestSupport.Forked<String> other = fork(child::join);
             eventually(() -> linkedJoiners(child) == 1, "another joiner waits first");
             Task<Waiter> joiner = scope.go(() -> {
