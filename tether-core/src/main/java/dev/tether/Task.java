@@ -419,10 +419,13 @@ public final class Task<T> {
     private boolean awaitFinished(long deadline) throws InterruptedException {
         Task<?> me = current0();
         if (me == this) throw new IllegalStateException("task " + record.id + " cannot join itself");
-        Waiter node = Waiter.obtain(me, Waiter.Kind.YIELD_THEN_PARK, null);
+        // A task reuses its spare waiter. Another thread gets a new one: a raw thread that joins once would pay
+        // more for a thread-local spare than for the waiter.
+        Waiter node = me != null ? Waiter.obtain(me, Waiter.Kind.YIELD_THEN_PARK, null)
+                : new Waiter(Thread.currentThread());
         for (WaitNode h = joiners; ; ) {
             if (h == FINISHED_MARK) {
-                node.recycle(me);
+                if (me != null) node.recycle(me);
                 return true;
             }
             node.next = h;
@@ -432,7 +435,7 @@ public final class Task<T> {
         }
         int s = Blocking.await(me, node, WaitReason.TASK_JOIN, record.id, this, deadline, null);
         if (s == 0) { // claimed by finish(), which touches the waiter only to wake it: reusable
-            node.recycle(me);
+            if (me != null) node.recycle(me);
             return true;
         }
         unlinkAbandoned();

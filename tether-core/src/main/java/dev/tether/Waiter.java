@@ -32,8 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * indices, leaves the waiter's own node unused.
  *
  * <h2>Spare waiters</h2>
- * A channel send or receive that blocks, and a join, take their thread's spare waiter instead of allocating one
- * ({@link #obtain}), and give it back when a channel operation, resp. the joined task's end, completed it
+ * A channel send or receive that blocks, and a task's join, take their thread's spare waiter instead of allocating
+ * one ({@link #obtain}), and give it back when a channel operation, resp. the joined task's end, completed it
  * ({@link #recycle}). Allocating a fresh waiter for every
  * wait was most of what separated an unbuffered handoff from {@code SynchronousQueue}'s: every new object lands on a
  * cache line the core has not written yet, and the partner's core then pulls that line across. Reused, the waiter
