@@ -34,11 +34,11 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Spare waiters</h2>
  * A channel send or receive that blocks, and a task's join, take their thread's spare waiter instead of allocating
  * one ({@link #obtain}), and give it back when a channel operation, resp. the joined task's end, completed it
- * ({@link #recycle}). Allocating a fresh waiter for every
- * wait was most of what separated an unbuffered handoff from {@code SynchronousQueue}'s: every new object lands on a
- * cache line the core has not written yet, and the partner's core then pulls that line across. Reused, the waiter
- * stays on lines both cores already share (measured: a ping-pong message in about 0.60× the time). Reuse is safe
- * only when nothing can reach the waiter once its thread has seen the claim, so a waiter is recycled only when:
+ * ({@link #recycle}). Allocating a fresh waiter for every wait was most of what separated an unbuffered handoff from
+ * {@code SynchronousQueue}'s: every new object lands on a cache line the core has not written yet, and the partner's
+ * core then pulls that line across. Reused, the waiter stays on lines both cores already share (measured: a
+ * ping-pong message in about 0.60× the time). Reuse is safe only when nothing can reach the waiter once its thread
+ * has seen the claim, so a waiter is recycled only when:
  * <ul>
  *   <li>a channel operation or a task's end claimed it: the first unlinks the node under the channel's lock before
  *       claiming it, the second took the whole stack of joiners, and both touch only {@link #wake()} after (a
