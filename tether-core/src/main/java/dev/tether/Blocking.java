@@ -1,8 +1,9 @@
 package dev.tether;
 
 /**
- * The slow path shared by every blocking Tether operation: record the wait in the registry, make the wait
- * cancellable by the thread's current context, park, and turn an abandoned wait into the right exception.
+ * The slow path shared by every blocking Tether operation: make the wait cancellable by the thread's current
+ * context, yield or spin briefly, record the wait in the registry only if it must then park, park, and turn an
+ * abandoned wait into the right exception.
  *
  * <p>Cancellation reaches a waiting thread in one of two ways. A task's own context interrupts the task's thread
  * when cancelled, so for a task whose current context is its own nothing needs registering. Any other cancellable

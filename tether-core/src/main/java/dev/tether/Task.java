@@ -107,7 +107,7 @@ public final class Task<T> {
     private volatile boolean unlinking;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
-    /** A waiter of this task's thread kept for its next channel wait: see {@link Waiter#obtain}. */
+    /** A waiter of this task's thread kept for its next channel wait or join: see {@link Waiter#obtain}. */
     Waiter spareWaiter;
     /**
      * This task seen as the owner of the tasks it spawns; created on its first spawn. Here, not in the record, to

@@ -57,8 +57,9 @@ class WaitNode {
     }
 
     /**
-     * Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll}. Reads each
-     * node's link before claiming it: once claimed, a waiter's thread may reuse it (see {@link Waiter#recycle}).
+     * Claims and wakes, each with its own index, every node of a chain returned by {@link #detachAll} (or of a task's
+     * stack of joiners). Reads each node's link before claiming it: once claimed, a waiter's thread may reuse it (see
+     * {@link Waiter#recycle}).
      */
     static void wakeAll(WaitNode chain) {
         for (WaitNode n = chain; n != null; ) {

@@ -1,6 +1,5 @@
 package dev.tether;
 
-import static dev.tether.TestSupport.await;
 import static dev.tether.TestSupport.awaitParked;
 import static dev.tether.TestSupport.eventually;
 import static dev.tether.TestSupport.fork;
