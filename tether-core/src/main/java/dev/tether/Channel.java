@@ -1,5 +1,7 @@
 package dev.tether;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -44,6 +46,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * dead nodes. Completing a waiting counterpart means claiming its {@link Waiter}: see that class for why this
  * makes every handoff happen exactly once. Selects lock all their channels in id order, so locks are always taken
  * in one global order and never nest otherwise.
+ *
+ * <p>An unbuffered channel adds a slot beside the lock for the common case of a rendezvous: one partner waiting, the
+ * other arriving. A plain send or receive that finds the slot empty waits in it, and one that finds its partner
+ * there takes it out and completes it, each with one CAS and without the lock; every other case goes through the
+ * lock, which first moves the slot's waiter into its queue (see "The slot" in {@code Core}).
  *
  * <p>The lock spins briefly before it queues (see {@link #lock()}). On an unbuffered channel both partners of every
  * exchange arrive at once, so its waits spin briefly too before parking (see {@link Waiter#spinForRendezvous}): two
@@ -128,16 +135,35 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        Waiter node;
-        Task<?> task;
-        lock();
-        try {
-            if (offerLocked(value)) return;
-            task = Task.current0();
-            node = newWaiter(task, value);
-            enqueueSenderLocked(node);
-        } finally {
-            unlock();
+        Waiter node = null;
+        Task<?> task = null;
+        Core c = core;
+        if (c.buffer == null) { // the slot (see "The slot" in Core)
+            for (Object s; ; ) {
+                if ((s = c.slot) == null) {
+                    if (node == null) node = newWaiter(task = Task.current0(), value);
+                    if (c.casSlot(null, node)) break;
+                } else if (s instanceof Waiter r && !r.sends) {
+                    if (c.casSlot(r, null) && handOver(r, value)) {
+                        if (node != null) node.recycle(task); // never published
+                        return;
+                    }
+                } else {
+                    if (node != null) node.recycle(task);
+                    node = null;
+                    break;
+                }
+            }
+        }
+        if (node == null) {
+            lock();
+            try {
+                if (offerLocked(value)) return;
+                node = newWaiter(task = Task.current0(), value);
+                enqueueSenderLocked(node);
+            } finally {
+                unlock();
+            }
         }
         int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
@@ -156,18 +182,41 @@ public final class Channel<T> implements Iterable<T> {
      * @throws InterruptedException   if interrupted while blocked; nothing was received
      * @throws CancelledException     if the current context is done while blocked; nothing was received
      */
+    @SuppressWarnings("unchecked")
     public T receive() throws InterruptedException {
-        Waiter node;
-        Task<?> task;
-        lock();
-        try {
-            Object v = pollLocked();
-            if (v != null) return valueOrThrow(v);
-            task = Task.current0();
-            node = newWaiter(task, null);
-            enqueueReceiverLocked(node);
-        } finally {
-            unlock();
+        Waiter node = null;
+        Task<?> task = null;
+        Core c = core;
+        if (c.buffer == null) { // the slot (see "The slot" in Core)
+            for (Object s; ; ) {
+                if ((s = c.slot) == null) {
+                    if (node == null) node = newWaiter(task = Task.current0(), null);
+                    if (c.casSlot(null, node)) break;
+                } else if (s instanceof Waiter w && w.sends) {
+                    if (c.casSlot(w, null)) {
+                        Object v = w.item; // read after taking it: the value of the wait it is in now
+                        if (w.claimAndWake(0)) {
+                            if (node != null) node.recycle(task); // never published
+                            return (T) v;
+                        }
+                    }
+                } else {
+                    if (node != null) node.recycle(task);
+                    node = null;
+                    break;
+                }
+            }
+        }
+        if (node == null) {
+            lock();
+            try {
+                Object v = pollLocked();
+                if (v != null) return valueOrThrow(v);
+                node = newWaiter(task = Task.current0(), null);
+                enqueueReceiverLocked(node);
+            } finally {
+                unlock();
+            }
         }
         int s = Blocking.await(task, node, receiveReason, waitOn, this, 0L, null);
         if (s == 0) {
@@ -306,7 +355,11 @@ public final class Channel<T> implements Iterable<T> {
      */
     void lock() {
         Core c = core;
-        if (c.tryLock()) return;
+        if (!c.tryLock()) spinThenLock(c);
+        if (c.buffer == null) c.takeSlot();
+    }
+
+    private static void spinThenLock(Core c) {
         for (int i = LOCK_SPINS; i > 0; i--) {
             Thread.onSpinWait();
             if (c.isFree() && c.tryLock()) return;
@@ -315,7 +368,9 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     void unlock() {
-        core.unlock();
+        Core c = core;
+        if (c.buffer == null) c.releaseSlot(closed);
+        c.unlock();
     }
 
     /**
@@ -326,9 +381,75 @@ public final class Channel<T> implements Iterable<T> {
         /** The heads of the wait queues of blocked senders and receivers (see {@link WaitNode#append}). */
         WaitNode senders, receivers;
 
+        // ---- The slot ----------------------------------------------------------------------------------------
+        //
+        // An unbuffered channel's partners mostly meet one at a time: one waits, the other comes and completes it.
+        // Through the lock, that costs five atomic operations per message (the waiter's lock and unlock to queue
+        // itself, the partner's lock, claim and unlock); through the slot, three. The slot holds
+        //   null      the lock is free and both queues are empty: a send or receive may wait in the slot;
+        //   a Waiter  the lock is free, both queues are empty, and this one send or receive waits in the slot
+        //             (Waiter.sends tells which): a partner may take it out and complete it;
+        //   QUEUED    the lock is free and a queue is not empty: everything goes through the lock;
+        //   CLOSED    the channel is closed (its queues stay empty): everything goes through the lock;
+        //   BUSY      a lock holder took the slot: everything goes through the lock.
+        // A send or receive CASes its waiter into an empty slot, or CASes a partner out of it and claims it, and
+        // falls back to the lock in every other case. A lock holder first moves the slot's waiter, if any, to the
+        // head of its (empty) queue, leaving BUSY, and before unlocking sets the slot from the queues and the
+        // closed flag; it leaves QUEUED and CLOSED alone, as nobody changes those but lock holders. So the slot
+        // and the queues are never both non-empty, the slot's waiter is first in FIFO order, and lock holders see
+        // every waiter in their queues (Select, close and the like need no change).
+        //
+        // Taking a waiter out of the slot is an ABA hazard: between reading the slot and the CAS, the waiter may
+        // have been completed, recycled (see Waiter) and put back into the slot by a new wait of its thread. That
+        // new wait is then as good a partner as the old one, since a waiter is only ever reused for the same
+        // direction (Waiter.sends is final), and the taker reads the value only after its CAS. The waiter is
+        // written before the CAS that puts it in the slot, which publishes it, as the lock does for the queues.
+
+        private static final Object QUEUED = new Object(), CLOSED = new Object(), BUSY = new Object();
+        private static final VarHandle SLOT;
+
+        static {
+            try {
+                SLOT = MethodHandles.lookup().findVarHandle(Core.class, "slot", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** See "The slot"; used by unbuffered channels only. */
+        volatile Object slot;
+
         Core(int capacity) {
             super(capacity);
         }
+
+        boolean casSlot(Object expected, Object next) {
+            return SLOT.compareAndSet(this, expected, next);
+        }
+
+        /** Moves the waiter in the slot, if any, into its queue, which is empty, and marks the slot taken. */
+        void takeSlot() {
+            Object s = slot;
+            if (s == QUEUED || s == CLOSED) return; // only lock holders change these
+            if ((s = SLOT.getAndSet(this, BUSY)) instanceof Waiter w) {
+                if (w.sends) senders = WaitNode.append(null, w);
+                else receivers = WaitNode.append(null, w);
+            }
+        }
+
+        /** Sets the slot from the queues before the lock holder unlocks. */
+        void releaseSlot(boolean closed) {
+            Object next = closed ? CLOSED : senders == null && receivers == null ? null : QUEUED;
+            if (slot != next) SLOT.setRelease(this, next);
+        }
+    }
+
+    /** Completes receiver {@code r}, taken out of the slot, with {@code value}; false if it was dead. */
+    private static boolean handOver(Waiter r, Object value) {
+        r.item = value;
+        if (r.claimAndWake(0)) return true;
+        r.item = null;
+        return false;
     }
 
     /**
@@ -402,7 +523,8 @@ public final class Channel<T> implements Iterable<T> {
         else c.receivers = WaitNode.unlink(c.receivers, n);
     }
 
-    private void unlink(WaitNode n, boolean sender) {
+    private void unlink(Waiter n, boolean sender) {
+        if (core.slot == n && core.casSlot(n, null)) return;
         lock();
         try {
             unlinkLocked(n, sender);

@@ -107,8 +107,11 @@ public final class Task<T> {
     private volatile boolean unlinking;
     /** The parked rendezvous waiter this task last woke, until its next rendezvous wait: see {@link Waiter}. */
     Waiter.Parking wokeLast;
-    /** A waiter of this task's thread kept for its next channel wait or join: see {@link Waiter#obtain}. */
-    Waiter spareWaiter;
+    /**
+     * Waiters of this task's thread kept for its next channel receive or join, resp. its next channel send: see
+     * {@link Waiter#obtain}.
+     */
+    Waiter spareWaiter, spareSendWaiter;
     /**
      * This task seen as the owner of the tasks it spawns; created on its first spawn. Here, not in the record, to
      * keep the registry's per-task cost within a 96-byte record.
@@ -285,7 +288,7 @@ public final class Task<T> {
             // Whatever happened above (an uncaught-exception handler that throws, an Error), the task must leave
             // the registry and release its joiners and its owner, or they would wait forever.
             TaskRegistry.remove(record);
-            spareWaiter = null; // the handle may outlive the task; its spare need not
+            spareWaiter = spareSendWaiter = null; // the handle may outlive the task; its spares need not
             WaitNode waiting = (WaitNode) JOINERS.getAndSet(this, FINISHED_MARK);
             if (waiting != null) {
                 if (unlinking) {

@@ -40,13 +40,15 @@ import java.util.concurrent.locks.LockSupport;
  * ping-pong message in about 0.60× the time). Reuse is safe only when nothing can reach the waiter once its thread
  * has seen the claim, so a waiter is recycled only when:
  * <ul>
- *   <li>a channel operation or a task's end claimed it: the first unlinks the node under the channel's lock before
- *       claiming it, the second took the whole stack of joiners, and both touch only {@link #wake()} after (a
- *       close, which completes a detached chain of nodes, is excluded: it reads each node's link after claiming
- *       it);
+ *   <li>a channel operation or a task's end claimed it: the first unlinks the node under the channel's lock (or
+ *       takes it out of an unbuffered channel's slot) before claiming it, the second took the whole stack of
+ *       joiners, and both touch only {@link #wake()} after (a close, which completes a detached chain of nodes, is
+ *       excluded: it reads each node's link after claiming it);
  *   <li>the wait registered no context listener ({@link #listened}), which a concurrent cancellation could still be
  *       claiming through.
  * </ul>
+ * A thread keeps two spares, one for its sends and one for its other waits: a waiter {@link #sends} or does not for
+ * its whole life, which an unbuffered channel's slot relies on.
  * A claimer's {@link #wake()} may run after the woken thread has recycled and reused the waiter. It then reads the
  * new wait's fields: it may unpark the thread spuriously (every park loop re-checks its state) or note the new wait
  * as the one it woke (a spin hint, no more). A spare holds no thread (the field is cleared while it is spare), so a
@@ -108,8 +110,8 @@ final class Waiter extends WaitNode {
     private static final class PerThread {
         /** See {@link Task#wokeLast}. */
         Parking wokeLast;
-        /** See {@link Task#spareWaiter}. */
-        Waiter spare;
+        /** See {@link Task#spareWaiter} and {@link Task#spareSendWaiter}. */
+        Waiter spare, spareSend;
     }
 
     private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
@@ -140,6 +142,12 @@ final class Waiter extends WaitNode {
     private volatile Parking parking;
     /** How the thread waits; a claimer of any wait but a {@link Kind#RENDEZVOUS} always unparks its thread. */
     Kind kind;
+    /**
+     * True for the waiter of a channel send, whose own node carries the value; false for every other. Fixed for the
+     * waiter's life: a spare is reused only for waits of the same direction (see "Spare waiters"), which is what lets an
+     * unbuffered channel tell a waiting sender from a waiting receiver by the object alone (see {@link Channel}).
+     */
+    final boolean sends;
     /** Set when the wait registered a context listener, which may reach the waiter after the wait: no recycling. */
     boolean listened;
     /**
@@ -161,26 +169,38 @@ final class Waiter extends WaitNode {
         super(item);
         this.thread = thread;
         this.kind = kind;
+        this.sends = item != null;
     }
 
     /**
      * A waiter of {@code kind} for a channel operation of the calling thread, which runs {@code task} (or none),
-     * whose own node carries {@code item}: the thread's spare, if it has one, else a new waiter.
+     * whose own node carries {@code item}: the thread's spare for sends (item not null) or for other waits, if it
+     * has one, else a new waiter.
      */
     static Waiter obtain(Task<?> task, Kind kind, Object item) {
         Waiter w;
         if (task != null) {
-            w = task.spareWaiter;
-            task.spareWaiter = null;
+            if (item != null) {
+                w = task.spareSendWaiter;
+                task.spareSendWaiter = null;
+            } else {
+                w = task.spareWaiter;
+                task.spareWaiter = null;
+            }
         } else {
             PerThread pt = PER_THREAD.get();
-            w = pt.spare;
-            pt.spare = null;
+            if (item != null) {
+                w = pt.spareSend;
+                pt.spareSend = null;
+            } else {
+                w = pt.spare;
+                pt.spare = null;
+            }
         }
         Thread me = Thread.currentThread();
         if (w == null) return new Waiter(me, kind, item);
         // A spare is unreachable from any queue, so these plain writes race only with a stale wake() (see the class
-        // comment); the lock of the queue the waiter joins next publishes them.
+        // comment); the lock of the queue the waiter joins next, or the CAS that puts it in a slot, publishes them.
         w.thread = me;
         w.kind = kind;
         w.item = item;
@@ -199,8 +219,14 @@ final class Waiter extends WaitNode {
         thread = null;
         item = null;
         next = prev = null; // a join's waiter still links to the next joiner's, whose thread a spare must not hold
-        if (task != null) task.spareWaiter = this;
-        else PER_THREAD.get().spare = this;
+        if (task != null) {
+            if (sends) task.spareSendWaiter = this;
+            else task.spareWaiter = this;
+        } else {
+            PerThread pt = PER_THREAD.get();
+            if (sends) pt.spareSend = this;
+            else pt.spare = this;
+        }
     }
 
     /** Claims this waiter for {@code outcome}; true for exactly one caller. */
