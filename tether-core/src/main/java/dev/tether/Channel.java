@@ -135,44 +135,18 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        Waiter node = null;
-        Task<?> task = null;
-        Core c = core;
-        if (c.buffer == null) { // the slot (see "The slot" in Core)
-            for (Object s; ; ) {
-                if ((s = c.slot) == null) {
-                    if (node == null) node = newWaiter(task = Task.current0(), value);
-                    if (c.casSlot(null, node)) break;
-                } else if (s instanceof Waiter r && !r.sends) {
-                    if (c.casSlot(r, null) && handOver(r, value)) {
-                        if (node != null) node.recycle(task); // never published
-                        return;
-                    }
-                } else {
-                    if (node != null) node.recycle(task);
-                    node = null;
-                    break;
-                }
-            }
+        if (core.buffer == null && sendThroughSlot(value)) return;
+        Waiter node;
+        Task<?> task;
+        lock();
+        try {
+            if (offerLocked(value)) return;
+            node = newWaiter(task = Task.current0(), value);
+            enqueueSenderLocked(node);
+        } finally {
+            unlock();
         }
-        if (node == null) {
-            lock();
-            try {
-                if (offerLocked(value)) return;
-                node = newWaiter(task = Task.current0(), value);
-                enqueueSenderLocked(node);
-            } finally {
-                unlock();
-            }
-        }
-        int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
-        if (s == 0) {
-            if (node.item == WaitNode.CLOSED) throw closedForSend();
-            node.recycle(task);
-            return;
-        }
-        unlink(node, true);
-        throw Blocking.abandoned(s);
+        awaitSend(task, node);
     }
 
     /**
@@ -184,40 +158,93 @@ public final class Channel<T> implements Iterable<T> {
      */
     @SuppressWarnings("unchecked")
     public T receive() throws InterruptedException {
+        Object v;
+        if (core.buffer == null && (v = receiveThroughSlot()) != null) return (T) v;
+        Waiter node;
+        Task<?> task;
+        lock();
+        try {
+            v = pollLocked();
+            if (v != null) return valueOrThrow(v);
+            node = newWaiter(task = Task.current0(), null);
+            enqueueReceiverLocked(node);
+        } finally {
+            unlock();
+        }
+        return awaitReceive(task, node);
+    }
+
+    /**
+     * An unbuffered channel's send through its slot (see "The slot" in {@link Core}): hands {@code value} to the
+     * receiver waiting there, or waits there for one.
+     *
+     * @return true if the value was delivered; false if the slot cannot serve (the caller takes the lock)
+     */
+    private boolean sendThroughSlot(Object value) throws InterruptedException {
+        Core c = core;
         Waiter node = null;
         Task<?> task = null;
-        Core c = core;
-        if (c.buffer == null) { // the slot (see "The slot" in Core)
-            for (Object s; ; ) {
-                if ((s = c.slot) == null) {
-                    if (node == null) node = newWaiter(task = Task.current0(), null);
-                    if (c.casSlot(null, node)) break;
-                } else if (s instanceof Waiter w && w.sends) {
-                    if (c.casSlot(w, null)) {
-                        Object v = w.item; // read after taking it: the value of the wait it is in now
-                        if (w.claimAndWake(0)) {
-                            if (node != null) node.recycle(task); // never published
-                            return (T) v;
-                        }
-                    }
-                } else {
-                    if (node != null) node.recycle(task);
-                    node = null;
-                    break;
+        for (Object s; ; ) {
+            if ((s = c.slot) == null) {
+                if (node == null) node = newWaiter(task = Task.current0(), value);
+                if (c.casSlot(null, node)) {
+                    awaitSend(task, node);
+                    return true;
                 }
+            } else if (s instanceof Waiter r && !r.sends) {
+                if (c.casSlot(r, null) && handOver(r, value)) break;
+            } else {
+                if (node != null) node.recycle(task); // never published
+                return false;
             }
         }
-        if (node == null) {
-            lock();
-            try {
-                Object v = pollLocked();
-                if (v != null) return valueOrThrow(v);
-                node = newWaiter(task = Task.current0(), null);
-                enqueueReceiverLocked(node);
-            } finally {
-                unlock();
+        if (node != null) node.recycle(task);
+        return true;
+    }
+
+    /**
+     * An unbuffered channel's receive through its slot: takes the value of the sender waiting there, or waits there
+     * for one.
+     *
+     * @return the value; null if the slot cannot serve (the caller takes the lock)
+     */
+    private Object receiveThroughSlot() throws InterruptedException {
+        Core c = core;
+        Waiter node = null;
+        Task<?> task = null;
+        for (Object s; ; ) {
+            if ((s = c.slot) == null) {
+                if (node == null) node = newWaiter(task = Task.current0(), null);
+                if (c.casSlot(null, node)) return awaitReceive(task, node);
+            } else if (s instanceof Waiter w && w.sends) {
+                if (c.casSlot(w, null)) {
+                    Object v = w.item; // read after taking it out: the value of the wait it is in now
+                    if (w.claimAndWake(0)) {
+                        if (node != null) node.recycle(task);
+                        return v;
+                    }
+                }
+            } else {
+                if (node != null) node.recycle(task);
+                return null;
             }
         }
+    }
+
+    /** Waits until the send of {@code node}, queued or in the slot, completes. */
+    private void awaitSend(Task<?> task, Waiter node) throws InterruptedException {
+        int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
+        if (s == 0) {
+            if (node.item == WaitNode.CLOSED) throw closedForSend();
+            node.recycle(task);
+            return;
+        }
+        unlink(node, true);
+        throw Blocking.abandoned(s);
+    }
+
+    /** Waits until the receive of {@code node}, queued or in the slot, completes; returns the value. */
+    private T awaitReceive(Task<?> task, Waiter node) throws InterruptedException {
         int s = Blocking.await(task, node, receiveReason, waitOn, this, 0L, null);
         if (s == 0) {
             Object v = node.item;
@@ -397,7 +424,12 @@ public final class Channel<T> implements Iterable<T> {
         // head of its (empty) queue, leaving BUSY, and before unlocking sets the slot from the queues and the
         // closed flag; it leaves QUEUED and CLOSED alone, as nobody changes those but lock holders. So the slot
         // and the queues are never both non-empty, the slot's waiter is first in FIFO order, and lock holders see
-        // every waiter in their queues (Select, close and the like need no change).
+        // every waiter in their queues (Select, close and the like are the same as on a buffered channel).
+        //
+        // The slot could be the lock itself (BUSY meaning locked), saving the lock's own CAS and release. Measured,
+        // that made a ping-pong of selects no faster and, in some runs, twice as slow: contenders for the slot
+        // cannot park on it, only spin and yield. So the lock stays a StateLock, and the slot costs a lock holder
+        // one more atomic operation (see takeSlot).
         //
         // Taking a waiter out of the slot is an ABA hazard: between reading the slot and the CAS, the waiter may
         // have been completed, recycled (see Waiter) and put back into the slot by a new wait of its thread. That

@@ -1,6 +1,9 @@
 package dev.tether.bench;
 
+import dev.tether.CancelContext;
 import dev.tether.Channel;
+import dev.tether.Context;
+import dev.tether.Select;
 import dev.tether.Task;
 import dev.tether.TaskScope;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -131,6 +134,33 @@ public class ChannelBench {
     private static long tetherPonger(Channel<Integer> ping, Channel<Integer> pong) throws InterruptedException {
         for (int i = 0; i < N; i++) pong.send(ping.receive());
         return 0;
+    }
+
+    /**
+     * The same, every send and receive a select with a {@code ctx.done()} clause: Go's cancellation-aware
+     * {@code select { case ch <- v: case <-ctx.Done(): }}. A select always takes the channels' locks, so this
+     * measures an unbuffered channel's locked path.
+     */
+    @Benchmark
+    @OperationsPerInvocation(2 * N)
+    public long pingPong_tetherSelect() throws Exception {
+        Channel<Integer> ping = Channel.unbuffered(), pong = Channel.unbuffered();
+        try (CancelContext ctx = Context.background().withCancel()) {
+            return runTasks(scope, () -> {
+                long sum = 0;
+                for (int i = 0; i < N; i++) {
+                    Select.select(ping.onSend(V), ctx.done());
+                    sum += Select.select(pong.onReceive(), ctx.done().map(x -> 0));
+                }
+                return sum;
+            }, () -> {
+                for (int i = 0; i < N; i++) {
+                    Integer v = Select.select(ping.onReceive(), ctx.done().map(x -> 0));
+                    Select.select(pong.onSend(v), ctx.done());
+                }
+                return 0;
+            });
+        }
     }
 
     @Benchmark
