@@ -170,21 +170,25 @@ public final class Select {
         }
         int s = Blocking.await(w, WaitReason.SELECT, 0, null, deadline, covered);
 
-        // Unlink every node still queued: the winner's was unlinked by whoever claimed it.
-        lockAll(locks);
-        try {
-            for (int i = 0; i < n; i++) {
-                WaitNode node = nodes[i];
-                if (node == null || !node.queued) continue;
-                switch (base[i]) {
-                    case SendClause sc -> sc.channel.unlinkLocked(node, true);
-                    case ReceiveClause<?> rc -> rc.channel.unlinkLocked(node, false);
-                    default -> {
+        // Unlink every node still queued: the winner's was unlinked by whoever claimed it. Reading queued without
+        // the lock is safe for skipping: once false (unlinked) it stays false, and this thread, which set it true,
+        // cannot read an older false. A select with one channel clause that won through it takes no lock here.
+        if (anyQueued(nodes, base)) {
+            lockAll(locks);
+            try {
+                for (int i = 0; i < n; i++) {
+                    WaitNode node = nodes[i];
+                    if (node == null || !node.queued) continue;
+                    switch (base[i]) {
+                        case SendClause sc -> sc.channel.unlinkLocked(node, true);
+                        case ReceiveClause<?> rc -> rc.channel.unlinkLocked(node, false);
+                        default -> {
+                        }
                     }
                 }
+            } finally {
+                unlockAll(locks);
             }
-        } finally {
-            unlockAll(locks);
         }
         for (int i = 0; i < n; i++) {
             if (nodes[i] != null && base[i] instanceof DoneClause d) d.context.cancelSource().removeListener(nodes[i]);
@@ -192,6 +196,14 @@ public final class Select {
         if (s >= 0) return s;
         if (s == Waiter.TIMED_OUT) return timeout;
         throw Blocking.abandoned(s);
+    }
+
+    /** True if a channel clause's node may still be queued (see block). */
+    private static boolean anyQueued(WaitNode[] nodes, Clause<?>[] base) {
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i] != null && nodes[i].queued && !(base[i] instanceof DoneClause)) return true;
+        }
+        return false;
     }
 
     private static Object finish(Clause<?> c, Function<Object, Object> map, Object got) {

@@ -47,8 +47,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the wait registered no context listener ({@link #listened}), which a concurrent cancellation could still be
  *       claiming through.
  * </ul>
- * A thread keeps two spares, one for its sends and one for its other waits: a waiter {@link #sends} or does not for
- * its whole life, which an unbuffered channel's slot relies on.
+ * A thread keeps two spares, one for its sends and one for its other waits: a waiter {@link #sends} or does not
+ * for its whole life, which an unbuffered channel's slot relies on.
  * A claimer's {@link #wake()} may run after the woken thread has recycled and reused the waiter. It then reads the
  * new wait's fields: it may unpark the thread spuriously (every park loop re-checks its state) or note the new wait
  * as the one it woke (a spin hint, no more). A spare holds no thread (the field is cleared while it is spare), so a
@@ -143,9 +143,10 @@ final class Waiter extends WaitNode {
     /** How the thread waits; a claimer of any wait but a {@link Kind#RENDEZVOUS} always unparks its thread. */
     Kind kind;
     /**
-     * True for the waiter of a channel send, whose own node carries the value; false for every other. Fixed for the
-     * waiter's life: a spare is reused only for waits of the same direction (see "Spare waiters"), which is what lets an
-     * unbuffered channel tell a waiting sender from a waiting receiver by the object alone (see {@link Channel}).
+     * True for a waiter whose own node carries a value: a channel send's (or a pool submission's). Fixed for the
+     * waiter's life: a spare is reused only for waits of the same direction (see "Spare waiters"), which is what
+     * lets an unbuffered channel tell a waiting sender from a waiting receiver by the object alone (see
+     * {@link Channel}).
      */
     final boolean sends;
     /** Set when the wait registered a context listener, which may reach the waiter after the wait: no recycling. */

@@ -4,11 +4,7 @@ import dev.tether.Task;
 import dev.tether.TaskScope;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -74,19 +70,19 @@ public final class PairedSpawn {
     }
 
     public static void main(String[] args) throws Throwable {
-        if (args.length < 1 || args.length > 3) usage("expected BASE [ROUNDS [SPAWNS]], got " + Arrays.toString(args));
-        Path base = Path.of(args[0]);
-        if (!Files.exists(base.resolve("dev/tether/Task.class")) && !Files.isRegularFile(base)) {
-            usage("BASE must be tether-core's classes directory (with dev/tether/Task.class) or jar, was " + base);
+        String usage = "PairedSpawn BASE [ROUNDS [SPAWNS]]";
+        if (args.length < 1 || args.length > 3) {
+            Paired.usage(usage, "expected BASE [ROUNDS [SPAWNS]], got " + Arrays.toString(args));
         }
-        int rounds = args.length > 1 ? positive(args[1], "ROUNDS") : 30;
-        int spawns = args.length > 2 ? positive(args[2], "SPAWNS") : 100_000;
-        URL self = PairedSpawn.class.getProtectionDomain().getCodeSource().getLocation();
+        Path base = Paired.coreClasses(usage, args[0]);
+        int rounds = args.length > 1 ? Paired.positive(usage, args[1], "ROUNDS") : 30;
+        int spawns = args.length > 2 ? Paired.positive(usage, args[2], "SPAWNS") : 100_000;
+        URL self = Paired.self();
         String[] names = {"base", "new", "raw"};
         MethodHandle[] run = {
-                driver(new URL[]{base.toUri().toURL(), self}, "tether"),
-                driver(new URL[]{self}, "tether"),
-                driver(new URL[]{self}, "raw")};
+                Paired.driver(usage, Driver.class, new URL[]{base.toUri().toURL(), self}, "tether"),
+                Paired.driver(usage, Driver.class, new URL[]{self}, "tether"),
+                Paired.driver(usage, Driver.class, new URL[]{self}, "raw")};
         for (int w = 0; w < 5; w++) for (MethodHandle m : run) m.invoke(spawns); // warm up every contender
         double[][] ns = new double[3][rounds];
         for (int r = 0; r < rounds; r++) {
@@ -99,46 +95,7 @@ public final class PairedSpawn {
                 Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "%d rounds of %,d sequential spawns + joins from a virtual thread, %d carrier%s%n",
                 rounds, spawns, carriers, carriers == 1 ? "" : "s");
-        for (int c = 0; c < 3; c++) {
-            System.out.printf(Locale.ROOT, "  %-4s median %,7.0f ns (quartiles %,.0f – %,.0f)%n", names[c],
-                    Interleaved.median(ns[c]), Interleaved.quantile(ns[c], 0.25), Interleaved.quantile(ns[c], 0.75));
-        }
-        int[][] pairs = {{1, 0}, {1, 2}, {0, 2}};
-        for (int[] p : pairs) {
-            double[] ratio = new double[rounds];
-            int faster = 0;
-            for (int r = 0; r < rounds; r++) {
-                ratio[r] = ns[p[0]][r] / ns[p[1]][r];
-                if (ratio[r] < 1) faster++;
-            }
-            System.out.printf(Locale.ROOT, "  %s ÷ %s: %.3f [%.3f – %.3f], %s faster in %d/%d rounds%n",
-                    names[p[0]], names[p[1]], Interleaved.median(ratio), Interleaved.quantile(ratio, 0.25),
-                    Interleaved.quantile(ratio, 0.75), names[p[0]], faster, rounds);
-        }
-    }
-
-    private static MethodHandle driver(URL[] path, String method) throws ReflectiveOperationException {
-        // The platform loader as parent: dev.tether comes from the first entry of the path, not from the app's.
-        ClassLoader loader = new URLClassLoader(path, ClassLoader.getPlatformClassLoader());
-        Class<?> d = Class.forName(Driver.class.getName(), true, loader);
-        return MethodHandles.publicLookup().findStatic(d, method, MethodType.methodType(long.class, int.class));
-    }
-
-    private static int positive(String s, String what) {
-        try {
-            int n = Integer.parseInt(s);
-            if (n > 0) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        usage(what + " must be a positive number, was '" + s + "'");
-        return 0;
-    }
-
-    private static void usage(String problem) {
-        System.err.println("PairedSpawn: " + problem);
-        System.err.println("usage: java -cp benchmarks.jar dev.tether.bench.PairedSpawn BASE [ROUNDS [SPAWNS]]");
-        System.err.println("  BASE: tether-core's classes directory or jar, built from the commit to compare with");
-        System.exit(2);
+        Paired.report(names, ns, 1);
+        Paired.reportRatio(names, ns, 0, 2, rounds);
     }
 }
