@@ -28,11 +28,14 @@ final class Frames {
             return true;
         }
         if (c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")) return true;
-        // Tether's private waiting helpers under its public operations (Select.select, Task.join).
-        if (c.equals("dev.tether.Select") && f.getMethodName().equals("block")) return true;
-        if (c.equals("dev.tether.Task") && f.getMethodName().equals("awaitFinished")) return true;
+        // Tether's private waiting helpers under its public operations (Select.select, Task.join, Channel.send and
+        // receive).
+        String m = f.getMethodName();
+        if (c.equals("dev.tether.Select") && m.equals("block")) return true;
+        if (c.equals("dev.tether.Task") && m.equals("awaitFinished")) return true;
+        if (c.equals("dev.tether.Channel") && (m.startsWith("await") || m.endsWith("ThroughSlot"))) return true;
         // Thread's private helpers under sleep/join (sleepNanos, sleep0, ...), but not sleep or join themselves.
-        return c.equals("java.lang.Thread") && !f.getMethodName().equals("sleep") && !f.getMethodName().equals("join");
+        return c.equals("java.lang.Thread") && !m.equals("sleep") && !m.equals("join");
     }
 
     /** Frames below the task's body: the virtual thread's start, scoped-value binding, Tether's task runner. */

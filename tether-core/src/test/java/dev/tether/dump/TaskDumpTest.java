@@ -51,6 +51,30 @@ class TaskDumpTest {
         throw new AssertionError("marker " + marker + " not found");
     }
 
+    /**
+     * A blocked send or receive shows as the public operation, whichever way it waits: in an unbuffered channel's
+     * slot (the first of a side) or in its queue (the second), or on a buffered channel.
+     */
+    @Test
+    void aBlockedSendOrReceiveIsTrimmedToThePublicOperation() throws Exception {
+        Channel<Integer> in = Channel.unbuffered(), out = Channel.unbuffered(), full = Channel.buffered(1);
+        full.send(0);
+        try (TaskScope scope = TaskScope.open()) {
+            List<Task<?>> tasks = List.of(
+                    scope.go(() -> out.send(1)), scope.go(() -> out.send(2)),
+                    scope.go(in::receive), scope.go(in::receive),
+                    scope.go(() -> full.send(3)));
+            awaitBlocked(scope, tasks.size());
+            for (TaskInfo t : TaskRegistry.snapshot()) {
+                if (!t.owner().map(o -> o.id() == scope.id()).orElse(false) || !t.inTetherWait()) continue;
+                StackTraceElement top = TaskDump.trimmed(t.stackTrace())[0];
+                String op = t.waitReason().equals("chan send") ? "send" : "receive";
+                assertEquals("dev.tether.Channel." + op, top.getClassName() + "." + top.getMethodName(), t.toString());
+            }
+            scope.cancel();
+        }
+    }
+
     private static void sendsAtLineA(Channel<Integer> ch) throws InterruptedException {
         ch.send(1); // LINE-A
     }
