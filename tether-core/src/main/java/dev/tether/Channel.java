@@ -143,18 +143,22 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        if (unbuffered && sendThroughSlot(value)) return;
+        Object r = unbuffered ? sendThroughSlot(value) : USE_LOCK;
+        if (r == DELIVERED) return;
         Waiter node;
-        Task<?> task;
-        lock();
-        try {
-            if (offerLocked(value)) return;
-            node = newWaiter(task = Task.current0(), value);
-            enqueueSenderLocked(node);
-        } finally {
-            unlock();
+        if (r == USE_LOCK) {
+            lock();
+            try {
+                if (offerLocked(value)) return;
+                node = newWaiter(Task.current0(), value);
+                enqueueSenderLocked(node);
+            } finally {
+                unlock();
+            }
+        } else {
+            node = (Waiter) r;
         }
-        awaitSend(task, node);
+        awaitSend(node); // one call site, whichever way the wait began, so that dumps group such waits together
     }
 
     /**
@@ -166,64 +170,71 @@ public final class Channel<T> implements Iterable<T> {
      */
     @SuppressWarnings("unchecked")
     public T receive() throws InterruptedException {
-        Object v;
-        if (unbuffered && (v = receiveThroughSlot()) != null) return (T) v;
+        Object r = unbuffered ? receiveThroughSlot() : USE_LOCK;
         Waiter node;
-        Task<?> task;
-        lock();
-        try {
-            v = pollLocked();
-            if (v != null) return valueOrThrow(v);
-            node = newWaiter(task = Task.current0(), null);
-            enqueueReceiverLocked(node);
-        } finally {
-            unlock();
+        if (r == USE_LOCK) {
+            lock();
+            try {
+                Object v = pollLocked();
+                if (v != null) return valueOrThrow(v);
+                node = newWaiter(Task.current0(), null);
+                enqueueReceiverLocked(node);
+            } finally {
+                unlock();
+            }
+        } else if (r instanceof Waiter w) {
+            node = w;
+        } else {
+            return (T) r;
         }
-        return awaitReceive(task, node);
+        return awaitReceive(node); // one call site: see send
     }
+
+    /** What {@link #sendThroughSlot} and {@link #receiveThroughSlot} return when the slot cannot serve. */
+    private static final Object USE_LOCK = new Object();
+    /** What {@link #sendThroughSlot} returns when it handed the value over. */
+    private static final Object DELIVERED = new Object();
 
     /**
      * An unbuffered channel's send through its slot (see "The slot" in {@link Core}): hands {@code value} to the
-     * receiver waiting there, or waits there for one.
+     * receiver waiting there, or puts a waiter for the send there.
      *
-     * @return true if the value was delivered; false if the slot cannot serve (the caller takes the lock)
+     * @return {@link #DELIVERED}; the waiter now in the slot, for the caller to await; or {@link #USE_LOCK}
      */
-    private boolean sendThroughSlot(Object value) throws InterruptedException {
+    private Object sendThroughSlot(Object value) {
         Core c = core;
         Waiter node = null;
         Task<?> task = null;
         for (Object s; ; ) {
             if ((s = c.slot) == null) {
                 if (node == null) node = newWaiter(task = Task.current0(), value);
-                if (c.casSlot(null, node)) {
-                    awaitSend(task, node);
-                    return true;
-                }
+                if (c.casSlot(null, node)) return node;
             } else if (s instanceof Waiter r && !r.sends) {
                 if (c.casSlot(r, null) && handOver(r, value)) break;
             } else {
                 if (node != null) node.recycle(task); // never published
-                return false;
+                return USE_LOCK;
             }
         }
         if (node != null) node.recycle(task);
-        return true;
+        return DELIVERED;
     }
 
     /**
-     * An unbuffered channel's receive through its slot: takes the value of the sender waiting there, or waits there
-     * for one.
+     * An unbuffered channel's receive through its slot: takes the value of the sender waiting there, or puts a
+     * waiter for the receive there.
      *
-     * @return the value; null if the slot cannot serve (the caller takes the lock)
+     * @return the value; the waiter now in the slot, for the caller to await; or {@link #USE_LOCK}. (No value is a
+     *         {@code Waiter}: the class is this package's own, and no channel of it carries one.)
      */
-    private Object receiveThroughSlot() throws InterruptedException {
+    private Object receiveThroughSlot() {
         Core c = core;
         Waiter node = null;
         Task<?> task = null;
         for (Object s; ; ) {
             if ((s = c.slot) == null) {
                 if (node == null) node = newWaiter(task = Task.current0(), null);
-                if (c.casSlot(null, node)) return awaitReceive(task, node);
+                if (c.casSlot(null, node)) return node;
             } else if (s instanceof Waiter w && w.sends) {
                 if (c.casSlot(w, null)) {
                     Object v = w.item; // read after taking it out: the value of the wait it is in now
@@ -234,13 +245,14 @@ public final class Channel<T> implements Iterable<T> {
                 }
             } else {
                 if (node != null) node.recycle(task);
-                return null;
+                return USE_LOCK;
             }
         }
     }
 
-    /** Waits until the send of {@code node}, queued or in the slot, completes. */
-    private void awaitSend(Task<?> task, Waiter node) throws InterruptedException {
+    /** Waits until the send of {@code node}, the calling thread's, queued or in the slot, completes. */
+    private void awaitSend(Waiter node) throws InterruptedException {
+        Task<?> task = Task.current0();
         int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
             if (node.item == WaitNode.CLOSED) throw closedForSend();
@@ -251,8 +263,9 @@ public final class Channel<T> implements Iterable<T> {
         throw Blocking.abandoned(s);
     }
 
-    /** Waits until the receive of {@code node}, queued or in the slot, completes; returns the value. */
-    private T awaitReceive(Task<?> task, Waiter node) throws InterruptedException {
+    /** Waits until the receive of {@code node}, the calling thread's, queued or in the slot, completes. */
+    private T awaitReceive(Waiter node) throws InterruptedException {
+        Task<?> task = Task.current0();
         int s = Blocking.await(task, node, receiveReason, waitOn, this, 0L, null);
         if (s == 0) {
             Object v = node.item;

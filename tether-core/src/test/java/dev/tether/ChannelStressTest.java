@@ -50,7 +50,7 @@ class ChannelStressTest {
      * Interrupts {@code targets} at random short intervals until {@code stop} is set. A platform thread, so that
      * it gets to run even when the targets keep every carrier thread busy (as on a one-CPU machine).
      */
-    private static TestSupport.Forked<Integer> interrupter(List<Thread> targets, AtomicInteger stop) {
+    static TestSupport.Forked<Integer> interrupter(List<Thread> targets, AtomicInteger stop) {
         return TestSupport.forkPlatform(() -> {
             int n = 0;
             ThreadLocalRandom rnd = ThreadLocalRandom.current();

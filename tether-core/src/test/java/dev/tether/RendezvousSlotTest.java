@@ -220,16 +220,7 @@ class RendezvousSlotTest {
         targets.add(threads.get(1).thread());
         targets.add(receivers.get(0).thread());
         targets.add(receivers.get(1).thread());
-        TestSupport.Forked<Integer> interrupts = TestSupport.forkPlatform(() -> {
-            int n = 0;
-            ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            while (stop.get() == 0) {
-                targets.get(rnd.nextInt(targets.size())).interrupt();
-                n++;
-                LockSupport.parkNanos(rnd.nextLong(5_000, 50_000));
-            }
-            return n;
-        });
+        TestSupport.Forked<Integer> interrupts = ChannelStressTest.interrupter(targets, stop);
         try {
             for (var s : threads) s.get();
         } finally {

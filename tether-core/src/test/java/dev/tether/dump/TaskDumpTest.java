@@ -65,12 +65,17 @@ class TaskDumpTest {
                     scope.go(in::receive), scope.go(in::receive),
                     scope.go(() -> full.send(3)));
             awaitBlocked(scope, tasks.size());
+            java.util.Map<String, java.util.Set<Integer>> lines = new java.util.HashMap<>();
             for (TaskInfo t : TaskRegistry.snapshot()) {
                 if (!t.owner().map(o -> o.id() == scope.id()).orElse(false) || !t.inTetherWait()) continue;
                 StackTraceElement top = TaskDump.trimmed(t.stackTrace())[0];
                 String op = t.waitReason().equals("chan send") ? "send" : "receive";
                 assertEquals("dev.tether.Channel." + op, top.getClassName() + "." + top.getMethodName(), t.toString());
+                lines.computeIfAbsent(op, k -> new java.util.HashSet<>()).add(top.getLineNumber());
             }
+            // The same line in the slot and in the queue, so that a grouped dump counts such waits as one group.
+            assertEquals(1, lines.get("send").size(), "send lines " + lines);
+            assertEquals(1, lines.get("receive").size(), "receive lines " + lines);
             scope.cancel();
         }
     }
