@@ -145,20 +145,22 @@ public final class Channel<T> implements Iterable<T> {
         Objects.requireNonNull(value, "value: channels do not carry null");
         Object r = unbuffered ? sendThroughSlot(value) : USE_LOCK;
         if (r == DELIVERED) return;
+        Task<?> task;
         Waiter node;
         if (r == USE_LOCK) {
             lock();
             try {
                 if (offerLocked(value)) return;
-                node = newWaiter(Task.current0(), value);
+                node = newWaiter(task = Task.current0(), value); // looked up only by an operation that waits
                 enqueueSenderLocked(node);
             } finally {
                 unlock();
             }
         } else {
             node = (Waiter) r;
+            task = Task.current0();
         }
-        awaitSend(node); // one call site, whichever way the wait began, so that dumps group such waits together
+        awaitSend(task, node); // one call site, whichever way the wait began, so that dumps group such waits together
     }
 
     /**
@@ -171,23 +173,25 @@ public final class Channel<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     public T receive() throws InterruptedException {
         Object r = unbuffered ? receiveThroughSlot() : USE_LOCK;
+        Task<?> task;
         Waiter node;
         if (r == USE_LOCK) {
             lock();
             try {
                 Object v = pollLocked();
                 if (v != null) return valueOrThrow(v);
-                node = newWaiter(Task.current0(), null);
+                node = newWaiter(task = Task.current0(), null);
                 enqueueReceiverLocked(node);
             } finally {
                 unlock();
             }
         } else if (r instanceof Waiter w) {
             node = w;
+            task = Task.current0();
         } else {
             return (T) r;
         }
-        return awaitReceive(node); // one call site: see send
+        return awaitReceive(task, node); // one call site: see send
     }
 
     /** What {@link #sendThroughSlot} and {@link #receiveThroughSlot} return when the slot cannot serve. */
@@ -250,9 +254,8 @@ public final class Channel<T> implements Iterable<T> {
         }
     }
 
-    /** Waits until the send of {@code node}, the calling thread's, queued or in the slot, completes. */
-    private void awaitSend(Waiter node) throws InterruptedException {
-        Task<?> task = Task.current0();
+    /** Waits until the send of {@code node}, queued or in the slot, completes. */
+    private void awaitSend(Task<?> task, Waiter node) throws InterruptedException {
         int s = Blocking.await(task, node, sendReason, waitOn, this, 0L, null);
         if (s == 0) {
             if (node.item == WaitNode.CLOSED) throw closedForSend();
@@ -263,9 +266,8 @@ public final class Channel<T> implements Iterable<T> {
         throw Blocking.abandoned(s);
     }
 
-    /** Waits until the receive of {@code node}, the calling thread's, queued or in the slot, completes. */
-    private T awaitReceive(Waiter node) throws InterruptedException {
-        Task<?> task = Task.current0();
+    /** Waits until the receive of {@code node}, queued or in the slot, completes; returns the value. */
+    private T awaitReceive(Task<?> task, Waiter node) throws InterruptedException {
         int s = Blocking.await(task, node, receiveReason, waitOn, this, 0L, null);
         if (s == 0) {
             Object v = node.item;
