@@ -166,45 +166,51 @@ public class ChannelBench {
     @Benchmark
     @OperationsPerInvocation(2 * N)
     public long pingPong_jox() throws Exception {
-        com.softwaremill.jox.Channel<Integer> ping = com.softwaremill.jox.Channel.newRendezvousChannel();
-        com.softwaremill.jox.Channel<Integer> pong = com.softwaremill.jox.Channel.newRendezvousChannel();
-        return runPair(() -> {
-            long sum = 0;
-            for (int i = 0; i < N; i++) {
-                ping.send(V);
-                sum += pong.receive();
-            }
-            return sum;
-        }, () -> {
-            for (int i = 0; i < N; i++) pong.send(ping.receive());
-            return 0;
-        });
+        return pingPongJox(N);
     }
 
     @Benchmark
     @OperationsPerInvocation(2 * N)
     public long pingPong_synchronousQueue() throws Exception {
-        return pingPongSynchronousQueue(false);
+        return pingPongSynchronousQueue(N, false);
     }
 
     /** The same with {@code SynchronousQueue}'s fair (FIFO) policy, the one a channel's FIFO contract matches. */
     @Benchmark
     @OperationsPerInvocation(2 * N)
     public long pingPong_synchronousQueueFair() throws Exception {
-        return pingPongSynchronousQueue(true);
+        return pingPongSynchronousQueue(N, true);
     }
 
-    private long pingPongSynchronousQueue(boolean fair) throws Exception {
+    /** {@code n} round trips over two jox rendezvous channels between two raw virtual threads; also for PairedPingPong. */
+    static long pingPongJox(int n) throws Exception {
+        com.softwaremill.jox.Channel<Integer> ping = com.softwaremill.jox.Channel.newRendezvousChannel();
+        com.softwaremill.jox.Channel<Integer> pong = com.softwaremill.jox.Channel.newRendezvousChannel();
+        return runPair(() -> {
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                ping.send(V);
+                sum += pong.receive();
+            }
+            return sum;
+        }, () -> {
+            for (int i = 0; i < n; i++) pong.send(ping.receive());
+            return 0;
+        });
+    }
+
+    /** The same over two {@code SynchronousQueue}s of the given policy. */
+    static long pingPongSynchronousQueue(int n, boolean fair) throws Exception {
         SynchronousQueue<Integer> ping = new SynchronousQueue<>(fair), pong = new SynchronousQueue<>(fair);
         return runPair(() -> {
             long sum = 0;
-            for (int i = 0; i < N; i++) {
+            for (int i = 0; i < n; i++) {
                 ping.put(V);
                 sum += pong.take();
             }
             return sum;
         }, () -> {
-            for (int i = 0; i < N; i++) pong.put(ping.take());
+            for (int i = 0; i < n; i++) pong.put(ping.take());
             return 0;
         });
     }

@@ -34,8 +34,6 @@ public final class PairedPingPong {
     private PairedPingPong() {
     }
 
-    private static final Integer V = 7;
-
     /** The driver, loaded once per build of tether-core: each method returns the nanoseconds of {@code n} round trips. */
     public static final class Driver {
         private Driver() {
@@ -67,36 +65,16 @@ public final class PairedPingPong {
         }
     }
 
-    static long synchronousQueue(int n, boolean fair) throws Exception {
-        SynchronousQueue<Integer> ping = new SynchronousQueue<>(fair), pong = new SynchronousQueue<>(fair);
-        long t0 = System.nanoTime();
-        ChannelBench.runPair(() -> {
-            for (int i = 0; i < n; i++) {
-                ping.put(V);
-                pong.take();
-            }
-            return 0;
-        }, () -> {
-            for (int i = 0; i < n; i++) pong.put(ping.take());
-            return 0;
-        });
-        return System.nanoTime() - t0;
+    /** A ping-pong of {@code n} round trips of {@link ChannelBench}'s. */
+    @FunctionalInterface
+    private interface PingPong {
+        long run(int n) throws Exception;
     }
 
-    static long jox(int n) throws Exception {
-        com.softwaremill.jox.Channel<Integer> ping = com.softwaremill.jox.Channel.newRendezvousChannel();
-        com.softwaremill.jox.Channel<Integer> pong = com.softwaremill.jox.Channel.newRendezvousChannel();
+    /** The nanoseconds a ping-pong of {@code n} round trips took. */
+    private static long timed(PingPong pingPong, int n) throws Exception {
         long t0 = System.nanoTime();
-        ChannelBench.runPair(() -> {
-            for (int i = 0; i < n; i++) {
-                ping.send(V);
-                pong.receive();
-            }
-            return 0;
-        }, () -> {
-            for (int i = 0; i < n; i++) pong.send(ping.receive());
-            return 0;
-        });
+        pingPong.run(n);
         return System.nanoTime() - t0;
     }
 
@@ -118,9 +96,9 @@ public final class PairedPingPong {
             MethodHandle old = Paired.driver(usage, Driver.class, new URL[]{base.toUri().toURL(), self}, "tether");
             cs.add(new Contender("base", n -> (long) old.invoke(n)));
         }
-        cs.add(new Contender("synchronousQueue", n -> synchronousQueue(n, false)));
-        cs.add(new Contender("synchronousQueueFair", n -> synchronousQueue(n, true)));
-        cs.add(new Contender("jox", PairedPingPong::jox));
+        cs.add(new Contender("synchronousQueue", n -> timed(m -> ChannelBench.pingPongSynchronousQueue(m, false), n)));
+        cs.add(new Contender("synchronousQueueFair", n -> timed(m -> ChannelBench.pingPongSynchronousQueue(m, true), n)));
+        cs.add(new Contender("jox", n -> timed(ChannelBench::pingPongJox, n)));
 
         int k = cs.size();
         for (int w = 0; w < 5; w++) for (Contender c : cs) c.run().nanos(trips); // warm up every contender
