@@ -189,13 +189,19 @@ public final class TestSupport {
         return read(taskContext.getClass(), taskContext, "task");
     }
 
+    /** The value of {@code field}, declared by {@code type} or one of its superclasses, in {@code target}. */
     private static Object read(Class<?> type, Object target, String field) {
-        try {
-            Field f = type.getDeclaredField(field);
-            f.setAccessible(true);
-            return f.get(target);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("white-box probe broken: " + type.getSimpleName() + "." + field, e);
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(field);
+                f.setAccessible(true);
+                return f.get(target);
+            } catch (NoSuchFieldException e) {
+                // declared further up, if at all
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError("white-box probe broken: " + type.getSimpleName() + "." + field, e);
+            }
         }
+        throw new AssertionError("white-box probe broken: no field " + field + " in " + type.getSimpleName());
     }
 }
