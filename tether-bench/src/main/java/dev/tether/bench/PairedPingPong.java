@@ -16,7 +16,8 @@ import java.util.concurrent.SynchronousQueue;
 /**
  * Unbuffered ping-pong between two virtual threads, for Tether's channel, {@link SynchronousQueue} in both of its
  * policies and jox's rendezvous channel, in one JVM, round by round: the comparison of {@code ChannelBench.pingPong_*}
- * measured so that the host's noise hits every contender alike.
+ * measured so that the host's noise hits every contender alike. One more contender, {@code spinFloor}, is the floor
+ * under them all: a hand-off of two spinning threads through one field and nothing else ({@link SpinHandoff}).
  *
  * <pre>
  * java -cp tether-bench/target/benchmarks.jar dev.tether.bench.PairedPingPong [ROUNDS [ROUND_TRIPS [BASE]]]
@@ -99,6 +100,7 @@ public final class PairedPingPong {
         cs.add(new Contender("synchronousQueue", n -> timed(m -> ChannelBench.pingPongSynchronousQueue(m, false), n)));
         cs.add(new Contender("synchronousQueueFair", n -> timed(m -> ChannelBench.pingPongSynchronousQueue(m, true), n)));
         cs.add(new Contender("jox", n -> timed(ChannelBench::pingPongJox, n)));
+        cs.add(new Contender("spinFloor", n -> timed(SpinHandoff::pingPong, n)));
 
         int k = cs.size();
         for (int w = 0; w < 5; w++) for (Contender c : cs) c.run().nanos(trips); // warm up every contender
