@@ -505,7 +505,7 @@ public final class Channel<T> implements Iterable<T> {
      * (often another channel) never shares a line with the slot, which both partners CAS on every exchange. Without
      * it, two channels created together, a ping and a pong, could have one's slot on the line of the other's fields,
      * and every CAS on one slot pulled the other channel's line away from the partner too (measured: a ping-pong
-     * took 0.91–0.98× the time with the padding). In front of the core, at allocation, is its own channel, whose
+     * took 0.92–0.99× the time with the padding, over six runs of paired rounds). In front of the core, at allocation, is its own channel, whose
      * fields are read-mostly; padding there is impossible anyway, as the lock's fields come first. A buffered
      * channel goes without: its producer and consumer pass through the buffer's array, which follows the core, and
      * measured no faster with the padding (1.08× the time, 3 of 10 rounds faster). A subclass, because HotSpot
