@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>An unbuffered channel adds a slot beside the lock for the common case of a rendezvous: one partner waiting, the
  * other arriving. A plain send or receive that finds the slot empty waits in it, and one that finds its partner
  * there takes it out and completes it, each with one CAS and without the lock; every other case goes through the
- * lock, which first moves the slot's waiter into its queue (see "The slot" in {@code Core}).
+ * lock, which first moves the slot's waiter into its queue (see "The slot" in {@code Rendezvous}).
  *
  * <p>The lock spins briefly before it queues (see {@link #lock()}). On an unbuffered channel both partners of every
  * exchange arrive at once, so its waits spin briefly too before parking (see {@link Waiter#spinForRendezvous}): two
@@ -67,12 +67,12 @@ public final class Channel<T> implements Iterable<T> {
     final long id;
     private final Core core;
     /**
-     * Whether {@link #core} has no buffer, kept here too: a buffered channel's send or receive must not read the
-     * core's cache line before it CASes the lock there. A read first fetches the line shared, and the CAS then
-     * needs a second trip between cores to own it (measured: a buffered(16) producer/consumer took 1.08–1.17× the
-     * time when the check read the core).
+     * An unbuffered channel's core, with its slot; null for a buffered channel. Kept here, not found from the core:
+     * a buffered channel's send or receive must not read the core's cache line before it CASes the lock there. A
+     * read first fetches the line shared, and the CAS then needs a second trip between cores to own it (measured: a
+     * buffered(16) producer/consumer took 1.08–1.17× the time when the check read the core).
      */
-    private final boolean unbuffered;
+    private final Rendezvous rendezvous;
     private volatile boolean closed;
     /** How blocked sends and receives show in dumps, and the id they wait on; a pool's queue names itself. */
     private final WaitReason sendReason, receiveReason;
@@ -88,9 +88,9 @@ public final class Channel<T> implements Iterable<T> {
      */
     Channel(int capacity, WaitReason sendReason, WaitReason receiveReason, long on) {
         this.id = IDS.incrementAndGet();
-        // Right after this channel, whose fields are read-mostly: see PaddedCore.
-        this.core = capacity == 0 ? new PaddedCore() : new Core(capacity);
-        this.unbuffered = capacity == 0;
+        // Allocated right after this channel, whose fields are read-mostly: see PaddedRendezvous.
+        this.rendezvous = capacity == 0 ? new PaddedRendezvous() : null;
+        this.core = capacity == 0 ? rendezvous : new Core(capacity);
         this.sendReason = sendReason;
         this.receiveReason = receiveReason;
         this.waitOn = on == 0 ? id : on;
@@ -144,7 +144,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     public void send(T value) throws InterruptedException {
         Objects.requireNonNull(value, "value: channels do not carry null");
-        Object r = unbuffered ? sendThroughSlot(value) : USE_LOCK;
+        Object r = rendezvous != null ? sendThroughSlot(value) : USE_LOCK;
         if (r == DELIVERED) return;
         Task<?> task;
         Waiter node;
@@ -173,7 +173,7 @@ public final class Channel<T> implements Iterable<T> {
      */
     @SuppressWarnings("unchecked")
     public T receive() throws InterruptedException {
-        Object r = unbuffered ? receiveThroughSlot() : USE_LOCK;
+        Object r = rendezvous != null ? receiveThroughSlot() : USE_LOCK;
         Task<?> task;
         Waiter node;
         if (r == USE_LOCK) {
@@ -201,13 +201,13 @@ public final class Channel<T> implements Iterable<T> {
     private static final Object DELIVERED = new Object();
 
     /**
-     * An unbuffered channel's send through its slot (see "The slot" in {@link Core}): hands {@code value} to the
+     * An unbuffered channel's send through its slot (see "The slot" in {@link Rendezvous}): hands {@code value} to the
      * receiver waiting there, or puts a waiter for the send there.
      *
      * @return {@link #DELIVERED}; the waiter now in the slot, for the caller to await; or {@link #USE_LOCK}
      */
     private Object sendThroughSlot(Object value) {
-        Core c = core;
+        Rendezvous c = rendezvous;
         Waiter node = null;
         Task<?> task = null;
         for (Object s; ; ) {
@@ -233,7 +233,7 @@ public final class Channel<T> implements Iterable<T> {
      *         {@code Waiter}: the class is this package's own, and no channel of it carries one.)
      */
     private Object receiveThroughSlot() {
-        Core c = core;
+        Rendezvous c = rendezvous;
         Waiter node = null;
         Task<?> task = null;
         for (Object s; ; ) {
@@ -407,7 +407,8 @@ public final class Channel<T> implements Iterable<T> {
     void lock() {
         Core c = core;
         if (!c.tryLock()) spinThenLock(c);
-        if (unbuffered) c.takeSlot();
+        Rendezvous r = rendezvous;
+        if (r != null) r.takeSlot();
     }
 
     private static void spinThenLock(Core c) {
@@ -419,9 +420,9 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     void unlock() {
-        Core c = core;
-        if (unbuffered) c.releaseSlot(closed);
-        c.unlock();
+        Rendezvous r = rendezvous;
+        if (r != null) r.releaseSlot(closed);
+        core.unlock();
     }
 
     /**
@@ -432,6 +433,13 @@ public final class Channel<T> implements Iterable<T> {
         /** The heads of the wait queues of blocked senders and receivers (see {@link WaitNode#append}). */
         WaitNode senders, receivers;
 
+        Core(int capacity) {
+            super(capacity);
+        }
+    }
+
+    /** An unbuffered channel's core: its lock, its queues and its slot. A buffered channel's has no slot. */
+    private static class Rendezvous extends Core {
         // ---- The slot ----------------------------------------------------------------------------------------
         //
         // An unbuffered channel's partners mostly meet one at a time: one waits, the other comes and completes it.
@@ -466,17 +474,17 @@ public final class Channel<T> implements Iterable<T> {
 
         static {
             try {
-                SLOT = MethodHandles.lookup().findVarHandle(Core.class, "slot", Object.class);
+                SLOT = MethodHandles.lookup().findVarHandle(Rendezvous.class, "slot", Object.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        /** See "The slot"; used by unbuffered channels only. */
+        /** See "The slot". */
         volatile Object slot;
 
-        Core(int capacity) {
-            super(capacity);
+        Rendezvous() {
+            super(0);
         }
 
         boolean casSlot(Object expected, Object next) {
@@ -501,24 +509,20 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     /**
-     * An unbuffered channel's {@link Core}, followed by a cache line of padding so that the next object in memory
-     * (often another channel) never shares a line with the slot, which both partners CAS on every exchange. Without
-     * it, two channels created together, a ping and a pong, could have one's slot on the line of the other's fields,
-     * and every CAS on one slot pulled the other channel's line away from the partner too (measured: a ping-pong
-     * took 0.92–0.99× the time with the padding, over six runs of paired rounds). In front of the core, at allocation, is its own channel, whose
-     * fields are read-mostly; padding there is impossible anyway, as the lock's fields come first. A buffered
-     * channel goes without: its producer and consumer pass through the buffer's array, which follows the core, and
-     * measured no faster with the padding (1.08× the time, 3 of 10 rounds faster). A subclass, because HotSpot
-     * lays out a class's fields after all of its superclass's (filling only gaps smaller than a long), while within
-     * one class it would put these longs first.
+     * A {@link Rendezvous} followed by a cache line of padding, so that the next object in memory (often another
+     * channel) never shares a line with the slot, which both partners CAS on every exchange. Without it, two channels
+     * created together, a ping and a pong, could have one's slot on the line of the other's fields, and every CAS on
+     * one slot pulled the other channel's line away from the partner too (measured: a ping-pong took 0.92–0.99× the
+     * time with the padding in six runs of paired rounds, 0.83× across JMH forks). In front of the core, at
+     * allocation, is its own channel, whose fields are read-mostly; padding there is impossible anyway, as the lock's
+     * fields come first. A buffered channel goes without: its producer and consumer pass through the buffer's array,
+     * which follows the core, and measured no faster with the padding (1.08× the time, 3 of 10 rounds faster). A
+     * subclass, because HotSpot lays out a class's fields after all of its superclass's (filling only gaps smaller
+     * than a long), while within one class it would put these longs first.
      */
-    private static final class PaddedCore extends Core {
+    private static final class PaddedRendezvous extends Rendezvous {
         @SuppressWarnings("unused")
         private long p0, p1, p2, p3, p4, p5, p6, p7;
-
-        PaddedCore() {
-            super(0);
-        }
     }
 
     /** Completes receiver {@code r}, taken out of the slot, with {@code value}; false if it was dead. */
@@ -582,7 +586,7 @@ public final class Channel<T> implements Iterable<T> {
      * {@link Waiter.Kind}. The thread's spare if it has one: see {@link Waiter#obtain}.
      */
     private Waiter newWaiter(Task<?> task, Object item) {
-        return Waiter.obtain(task, unbuffered ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK, item);
+        return Waiter.obtain(task, rendezvous != null ? Waiter.Kind.RENDEZVOUS : Waiter.Kind.PARK, item);
     }
 
     void enqueueSenderLocked(WaitNode n) {
@@ -601,7 +605,8 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     private void unlink(Waiter n, boolean sender) {
-        if (core.slot == n && core.casSlot(n, null)) return;
+        Rendezvous r = rendezvous;
+        if (r != null && r.slot == n && r.casSlot(n, null)) return;
         lock();
         try {
             unlinkLocked(n, sender);

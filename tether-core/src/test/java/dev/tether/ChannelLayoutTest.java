@@ -9,7 +9,7 @@ import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.FieldLayout;
 
 /**
- * The padding behind a channel's core (see {@code Channel.PaddedCore}) as this JVM lays it out: a field added to the
+ * The padding behind a channel's core (see {@code Channel.PaddedRendezvous}) as this JVM lays it out: a field added to the
  * wrong class, or a layout that interleaves the padding with the state it protects, would silently bring back the
  * false sharing it exists to prevent.
  */
@@ -19,10 +19,10 @@ class ChannelLayoutTest {
 
     @Test
     void theLockTheSlotAndTheQueuesAreFollowedByACacheLineOfPadding() throws Exception {
-        ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Channel$PaddedCore"));
+        ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Channel$PaddedRendezvous"));
         long sharedEnd = 0, paddingStart = Long.MAX_VALUE;
         for (FieldLayout f : layout.fields()) {
-            if (f.hostClass().endsWith("PaddedCore")) paddingStart = Math.min(paddingStart, f.offset());
+            if (f.hostClass().endsWith("PaddedRendezvous")) paddingStart = Math.min(paddingStart, f.offset());
             else sharedEnd = Math.max(sharedEnd, f.offset() + f.size());
         }
         Set<String> names = layout.fields().stream().map(FieldLayout::name).collect(Collectors.toSet());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An unbuffered channel's slot (see "The slot" in {@code Channel.Core}): a send or receive that meets its partner
+ * An unbuffered channel's slot (see "The slot" in {@code Channel.Rendezvous}): a send or receive that meets its partner
  * alone passes through one field without the lock, and everything else (select, try-operations, close, a second
  * waiter) goes through the lock, which first moves the slot's waiter into its queue. These tests put the two paths
  * on one channel at once.
