@@ -9,9 +9,9 @@ import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.FieldLayout;
 
 /**
- * The padding behind a channel's core (see {@code Channel.PaddedRendezvous}) as this JVM lays it out: a field added to the
- * wrong class, or a layout that interleaves the padding with the state it protects, would silently bring back the
- * false sharing it exists to prevent.
+ * The padding behind an unbuffered channel's core (see {@code Channel.PaddedRendezvous}) as this JVM lays it out: a
+ * field added to the wrong class, or a layout that interleaves the padding with the state it protects, would silently
+ * bring back the false sharing it exists to prevent.
  */
 class ChannelLayoutTest {
     /** A cache line on every CPU this runs on; more would waste memory per channel. */
