@@ -63,6 +63,31 @@ class ChannelStressTest {
         });
     }
 
+    /** One receive of a receiver under {@link #interrupter}: it may be interrupted. */
+    @FunctionalInterface
+    interface Receive {
+        int receive() throws InterruptedException;
+    }
+
+    /**
+     * Receives with {@code receive} into {@code ledger} until the channel is closed; counts in {@code interrupted}
+     * the receives that an interrupt ended, and goes on after them. Returns null, for {@link TestSupport#fork}.
+     */
+    static Object receiveUntilClosed(Receive receive, Ledger ledger, AtomicInteger interrupted) {
+        while (true) {
+            int v;
+            try {
+                v = receive.receive();
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                continue;
+            } catch (ChannelClosedException e) {
+                return null;
+            }
+            ledger.received(v);
+        }
+    }
+
     @ParameterizedTest(name = "capacity {0}")
     @ValueSource(ints = {0, 1, 16})
     void manyProducersAndConsumersLoseAndDuplicateNothing(int capacity) throws Exception {
@@ -287,20 +312,7 @@ class ChannelStressTest {
             }
             List<TestSupport.Forked<Object>> receivers = new ArrayList<>();
             for (int r = 0; r < 3; r++) {
-                receivers.add(TestSupport.fork(() -> {
-                    while (true) {
-                        int v;
-                        try {
-                            v = ch.receive();
-                        } catch (InterruptedException e) {
-                            interruptedReceives.incrementAndGet();
-                            continue;
-                        } catch (ChannelClosedException e) {
-                            return null;
-                        }
-                        ledger.received(v);
-                    }
-                }));
+                receivers.add(TestSupport.fork(() -> receiveUntilClosed(ch::receive, ledger, interruptedReceives)));
             }
             TestSupport.Forked<Integer> interrupts =
                     interrupter(receivers.stream().map(TestSupport.Forked::thread).toList(), stop);

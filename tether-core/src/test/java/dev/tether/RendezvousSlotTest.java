@@ -189,31 +189,18 @@ class RendezvousSlotTest {
         List<TestSupport.Forked<Object>> receivers = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             int how = r;
-            receivers.add(TestSupport.fork(() -> {
-                while (true) {
-                    Integer v;
-                    try {
-                        v = switch (how) {
-                            case 0 -> ch.receive();
-                            case 1 -> Select.select(ch.onReceive(), never.onReceive());
-                            default -> {
-                                Integer got;
-                                while ((got = ch.tryReceive()) == null) {
-                                    if (Thread.interrupted()) throw new InterruptedException();
-                                    Thread.yield();
-                                }
-                                yield got;
-                            }
-                        };
-                    } catch (InterruptedException e) {
-                        interruptedReceives.incrementAndGet();
-                        continue;
-                    } catch (ChannelClosedException e) {
-                        return null;
+            receivers.add(TestSupport.fork(() -> ChannelStressTest.receiveUntilClosed(() -> switch (how) {
+                case 0 -> ch.receive();
+                case 1 -> Select.select(ch.onReceive(), never.onReceive());
+                default -> {
+                    Integer got;
+                    while ((got = ch.tryReceive()) == null) {
+                        if (Thread.interrupted()) throw new InterruptedException();
+                        Thread.yield();
                     }
-                    ledger.received(v);
+                    yield got;
                 }
-            }));
+            }, ledger, interruptedReceives)));
         }
         List<Thread> targets = new ArrayList<>();
         targets.add(threads.get(0).thread());

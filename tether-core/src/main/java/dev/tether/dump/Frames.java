@@ -33,7 +33,7 @@ final class Frames {
         String m = f.getMethodName();
         if (c.equals("dev.tether.Select") && m.equals("block")) return true;
         if (c.equals("dev.tether.Task") && m.equals("awaitFinished")) return true;
-        if (c.equals("dev.tether.Channel") && (m.startsWith("await") || m.endsWith("ThroughSlot"))) return true;
+        if (c.equals("dev.tether.Channel") && m.startsWith("await")) return true;
         // Thread's private helpers under sleep/join (sleepNanos, sleep0, ...), but not sleep or join themselves.
         return c.equals("java.lang.Thread") && !m.equals("sleep") && !m.equals("join");
     }
